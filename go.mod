@@ -1,0 +1,3 @@
+module github.com/trellisproject/trellis
+
+go 1.26
