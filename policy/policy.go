@@ -61,6 +61,12 @@ type Options struct {
 	// MaxChars, when positive, is the largest document accepted, in
 	// characters.
 	MaxChars int
+	// APIARN is the ARN of the API Gateway API a resource policy belongs
+	// to, such as "arn:aws:execute-api:us-east-1:111122223333:a1b2c3d4e5".
+	// API Gateway lets resource policies write a resource as
+	// "execute-api:/STAGE/METHOD/PATH" and expands it with the API's ARN;
+	// without APIARN the shorthand matches that path of any API.
+	APIARN string
 }
 
 // Effect is the Effect element of a statement.
@@ -584,6 +590,13 @@ func (c *compiler) resources(v *jsonValue, path string) []resourcePattern {
 			continue
 		}
 		c.noteVariables(r)
+		if rest, ok := strings.CutPrefix(r, "execute-api:/"); ok {
+			api := c.opts.APIARN
+			if api == "" {
+				api = "arn:*:execute-api:*:*:*"
+			}
+			r = api + "/" + rest
+		}
 		rp, msg := compileResource(r, c.vars)
 		if msg != "" {
 			c.errorf(poss[i], epath, "bad-resource", "%s", msg)
