@@ -16,9 +16,9 @@ import (
 
 // Exit statuses shared by every command.
 const (
-	exitOK      = 0
-	exitFailed  = 1 // the command ran and the answer is "no": invalid, denied, unexpected
-	exitUsage   = 2 // the command could not run: bad flags, unreadable input
+	exitOK     = 0
+	exitFailed = 1 // the command ran and the answer is "no": invalid, denied, unexpected
+	exitUsage  = 2 // the command could not run: bad flags, unreadable input
 )
 
 // exitError carries an exit status out of a command.

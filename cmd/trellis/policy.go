@@ -264,6 +264,9 @@ func printExplanation(w io.Writer, res evaldoc.Output) {
 	e := res.Explanation
 	fmt.Fprintf(w, "Decision: %s\n", e.Decision)
 	fmt.Fprintf(w, "Why:      %s\n", e.Summary)
+	if cl := e.Closest; cl != nil {
+		fmt.Fprintf(w, "Closest:  Statement[%d] of %s %s: %s\n", cl.Statement, cl.Type, cl.Name, cl.Reason)
+	}
 	if res.Expected != "" {
 		mark := "✔ as expected"
 		if !*res.AsExpected {

@@ -40,6 +40,9 @@ func runSuites(w io.Writer, suites []namedSuite, verbose bool) (total, passed in
 			fmt.Fprintf(w, "  %s %-12s %s\n", mark, c.Decision, c.Description)
 			if verbose || !c.OK() {
 				fmt.Fprintf(w, "      why: %s\n", c.Explanation.Summary)
+				if cl := c.Explanation.Closest; cl != nil {
+					fmt.Fprintf(w, "      closest: Statement[%d] of %s %s: %s\n", cl.Statement, cl.Type, cl.Name, cl.Reason)
+				}
 			}
 			if !c.OK() {
 				fmt.Fprintf(w, "      expected %s\n", c.Expected)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -424,13 +425,7 @@ func (s *Suite) Run() []CaseResult {
 			out = append(out, cr)
 			continue
 		}
-		raw, err := json.Marshal(doc)
-		if err != nil {
-			cr.Err = err
-			out = append(out, cr)
-			continue
-		}
-		cr.Output, cr.Err = Evaluate(raw)
+		cr.Output, cr.Err = Evaluate(joinMembers(doc))
 		cr.Expected = cr.Output.Expected
 		if cr.Err != nil {
 			cr.Err = fmt.Errorf("case %d (%s): %w", i+1, cr.Description, cr.Err)
@@ -438,4 +433,27 @@ func (s *Suite) Run() []CaseResult {
 		out = append(out, cr)
 	}
 	return out
+}
+
+// joinMembers writes an object from raw members by hand: json.Marshal
+// would compact the policies and lose the line numbers explanations cite.
+func joinMembers(doc map[string]json.RawMessage) []byte {
+	keys := make([]string, 0, len(doc))
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		name, _ := json.Marshal(k)
+		b.Write(name)
+		b.WriteByte(':')
+		b.Write(doc[k])
+	}
+	b.WriteByte('}')
+	return b.Bytes()
 }
