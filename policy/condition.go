@@ -321,7 +321,7 @@ func (c *compiler) conditionValue(s string, op *opInfo) (condValue, string) {
 		cv.prefix = p
 	case famARN:
 		c.noteVariables(s)
-		parts, ok := splitARN(s)
+		parts, ok := splitARNPattern(s)
 		if !ok {
 			return cv, fmt.Sprintf("%s takes an ARN or ARN pattern with six parts (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE), not %q", op.name, s)
 		}

@@ -290,7 +290,7 @@ func compileUnsorted(doc []byte, opts Options) (*Policy, []Diagnostic) {
 		s := c.statement(sv, path, i)
 		if s.sid != "" {
 			if first, dup := sids[s.sid]; dup {
-				c.errorf(sv.pos, path+".Sid", "duplicate-sid", "Sid %q is already used by Statement[%d]; statement IDs must be unique within a policy", s.sid, first)
+				c.errorf(memberPos(sv, "Sid"), path+".Sid", "duplicate-sid", "Sid %q is already used by Statement[%d]; statement IDs must be unique within a policy", s.sid, first)
 			} else {
 				sids[s.sid] = i
 			}
@@ -331,6 +331,16 @@ func (c *compiler) members(obj *jsonValue, path string, allowed []string) map[st
 		out[m.key] = m.value
 	}
 	return out
+}
+
+// memberPos returns the position of the value of obj's member key.
+func memberPos(obj *jsonValue, key string) int {
+	for _, m := range obj.members {
+		if m.key == key {
+			return m.value.pos
+		}
+	}
+	return obj.pos
 }
 
 func joinPath(path, key string) string {

@@ -60,7 +60,7 @@ type resourcePattern struct {
 
 func compileResource(r string, vars bool) (resourcePattern, string) {
 	rp := resourcePattern{raw: r}
-	parts, ok := splitARN(r)
+	parts, ok := splitARNPattern(r)
 	if !ok {
 		return rp, fmt.Sprintf("resource %q is not an ARN; write arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, or \"*\" for all resources", r)
 	}
