@@ -480,9 +480,12 @@ func (cd *condition) eval(ctx *Context) bool {
 // A request value of the wrong type, or a policy value whose variable has no
 // value, fails the condition whether or not the operator is negated.
 func (cd *condition) matchValue(v string, ctx *Context) bool {
-	rv, ok := parseRequestValue(cd.op.family, v)
-	if !ok {
-		return false
+	var rv requestValue
+	if f := cd.op.family; f != famString && f != famBinary {
+		var ok bool
+		if rv, ok = parseRequestValue(f, v); !ok {
+			return false
+		}
 	}
 	for i := range cd.values {
 		m, ok := cd.values[i].matchBase(cd.op, v, &rv, ctx)

@@ -194,7 +194,8 @@ func (s *statement) explain(r *Request) StatementExplanation {
 		return se
 	}
 	se.progress++
-	if !s.matchResource(r.Resource, r.Context) {
+	res := newSplitResource(r.Resource)
+	if !s.matchResource(&res, r.Context) {
 		se.Reason = s.explainResource(r)
 		return se
 	}
@@ -219,10 +220,11 @@ func listActions(as []actionPattern) string {
 }
 
 func (s *statement) explainResource(r *Request) string {
+	res := newSplitResource(r.Resource)
 	var names []string
 	for i := range s.resources {
 		rp := &s.resources[i]
-		if _, ok := rp.match(r.Resource, r.Context); !ok {
+		if _, ok := rp.match(&res, r.Context); !ok {
 			return fmt.Sprintf("resource %s uses a policy variable the request has no value for, so it matches nothing", rp.raw)
 		}
 		names = append(names, rp.resolved(r.Context))
