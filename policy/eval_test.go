@@ -137,6 +137,7 @@ func TestActionAndResourceMatching(t *testing.T) {
 	}{
 		{`"Action":"s3:GetObject","Resource":"*"`, "s3:GetObject", "arn:aws:s3:::b/k", true},
 		{`"Action":"s3:getobject","Resource":"*"`, "S3:GETOBJECT", "arn:aws:s3:::b/k", true},
+		{`"Action":"S3:GetObject","Resource":"*"`, "s3:GetObject", "arn:aws:s3:::b/k", true},
 		{`"Action":"s3:Get*","Resource":"*"`, "s3:GetObjectAcl", "arn:aws:s3:::b/k", true},
 		{`"Action":"s3:Get?bject","Resource":"*"`, "s3:GetObject", "arn:aws:s3:::b/k", true},
 		{`"Action":"s3:Get*","Resource":"*"`, "s3:PutObject", "arn:aws:s3:::b/k", false},

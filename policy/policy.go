@@ -557,7 +557,7 @@ func (c *compiler) actions(v *jsonValue, path string) []actionPattern {
 			c.errorf(poss[i], epath, "bad-action", "action %q has no service prefix; write it as service:Action, such as \"vpc-lattice-svcs:Invoke\"", a)
 			continue
 		case !isServicePrefix(svc):
-			c.errorf(poss[i], epath, "bad-action", "action %q: the service prefix %q may contain only lowercase letters, digits and hyphens", a, svc)
+			c.errorf(poss[i], epath, "bad-action", "action %q: the service prefix %q may contain only letters, digits and hyphens", a, svc)
 			continue
 		case name == "":
 			c.errorf(poss[i], epath, "bad-action", "action %q has no action name after the colon; use %q for every action of the service", a, svc+":*")
@@ -571,10 +571,12 @@ func (c *compiler) actions(v *jsonValue, path string) []actionPattern {
 	return out
 }
 
+// isServicePrefix accepts a service prefix in any case: the IAM User Guide
+// says the prefix and the action name are case-insensitive.
 func isServicePrefix(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
 			return false
 		}
 	}

@@ -38,7 +38,7 @@ func TestValidateErrors(t *testing.T) {
 		{"missing action", KindAny, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Resource":"*"}]}`, "missing-element", "Statement[0]", `{"Effect"`},
 		{"action and notaction", KindAny, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","NotAction":"s3:Get*","Resource":"*"}]}`, "conflicting-elements", "Statement[0].NotAction", `"s3:Get*"`},
 		{"action without prefix", KindAny, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"GetObject","Resource":"*"}]}`, "bad-action", "Statement[0].Action", `"GetObject"`},
-		{"action prefix case", KindAny, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","S3:PutObject"],"Resource":"*"}]}`, "bad-action", "Statement[0].Action[1]", `"S3:PutObject"`},
+		{"action prefix characters", KindAny, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s_3:PutObject"],"Resource":"*"}]}`, "bad-action", "Statement[0].Action[1]", `"s_3:PutObject"`},
 		{"action empty name", KindAny, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:","Resource":"*"}]}`, "bad-action", "Statement[0].Action", `"s3:"`},
 		{"empty action list", KindAny, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[],"Resource":"*"}]}`, "empty", "Statement[0].Action", `[],`},
 		{"action not string", KindAny, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[7],"Resource":"*"}]}`, "bad-type", "Statement[0].Action[0]", `7]`},
