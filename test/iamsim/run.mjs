@@ -1,0 +1,162 @@
+// run.mjs: evaluates trellis evaluation documents with @cloud-copilot/iam-simulate.
+//
+// Input: one evaluation document (trellis's format, see docs/iam-differential.md) per line
+// on stdin. Output: one JSON line per input line, in order:
+//
+//   {"decision": "Allow" | "ImplicitDeny" | "ExplicitDeny"}
+//   {"error": "..."}            when the case could not be simulated faithfully
+//
+// A case is reported as an error, never as a decision, when iam-simulate rejects it
+// (policy validation, unknown action, resource that matches no resource type, ...) or
+// when iam-simulate would silently evaluate a different request than trellis: a context
+// key it drops because the action does not support it, or a value whose shape (string or
+// list) differs from the key's type, which it would coerce.
+//
+// With --explain each output line also carries "detail": iam-simulate's analysis.
+//
+// iam-simulate is AGPL-licensed: it is installed from npm at test time (package.json pins
+// the version) and is never copied into this repository.
+
+import { createInterface } from 'node:readline'
+import {
+  anonymousPrincipal,
+  isConditionKeyArray,
+  runSimulation,
+  typeForContextKey
+} from '@cloud-copilot/iam-simulate'
+
+const explain = process.argv.includes('--explain')
+
+const decisions = {
+  Allowed: 'Allow',
+  ImplicitlyDenied: 'ImplicitDeny',
+  ExplicitlyDenied: 'ExplicitDeny'
+}
+
+function named(prefix, policies) {
+  return (policies ?? []).map((policy, i) => ({ name: `${prefix}${i}`, policy }))
+}
+
+function orgLevels(prefix, levels) {
+  return (levels ?? []).map((level, i) => ({
+    orgIdentifier: level.target,
+    policies: named(`${prefix}${i}-`, level.policies)
+  }))
+}
+
+/**
+ * Converts one trellis evaluation document to an iam-simulate Simulation.
+ */
+export function toSimulation(doc) {
+  const req = doc.request ?? {}
+  const sim = {
+    request: {
+      principal: req.principal === 'anonymous' ? anonymousPrincipal : req.principal,
+      action: req.action,
+      resource: { resource: req.resource, accountId: req.resourceAccount },
+      contextVariables: req.context ?? {}
+    },
+    identityPolicies: named('identity-', doc.identityPolicies),
+    serviceControlPolicies: orgLevels('scp-', doc.serviceControlPolicies),
+    resourceControlPolicies: orgLevels('rcp-', doc.resourceControlPolicies)
+  }
+  if (doc.resourcePolicy !== undefined && doc.resourcePolicy !== null) {
+    sim.resourcePolicy = doc.resourcePolicy
+  }
+  if (doc.sessionPolicy !== undefined && doc.sessionPolicy !== null) {
+    sim.sessionPolicy = doc.sessionPolicy
+  }
+  if (doc.permissionBoundaries?.length) {
+    sim.permissionBoundaryPolicies = named('boundary-', doc.permissionBoundaries)
+  }
+  if (doc.endpointPolicies?.length) {
+    sim.vpcEndpointPolicies = named('endpoint-', doc.endpointPolicies)
+  }
+  return sim
+}
+
+// Checks that every context value has the shape its key's type calls for, so that
+// iam-simulate does not coerce it (it keeps only the first element of a list given for a
+// single-valued key, and wraps a string given for a multivalued key).
+async function contextShapeErrors(context) {
+  const errors = []
+  for (const [key, value] of Object.entries(context ?? {})) {
+    if (typeof value !== 'string' && !Array.isArray(value)) {
+      errors.push(`${key}: value must be a string or a list of strings`)
+      continue
+    }
+    if (Array.isArray(value) && value.some((v) => typeof v !== 'string')) {
+      errors.push(`${key}: list values must be strings`)
+      continue
+    }
+    let type
+    try {
+      type = await typeForContextKey(key.toLowerCase())
+    } catch (e) {
+      errors.push(`${key}: unknown context key (${e.message})`)
+      continue
+    }
+    const multi = isConditionKeyArray(type)
+    if (multi && !Array.isArray(value)) {
+      errors.push(`${key}: multivalued key (${type}) given a single string`)
+    } else if (!multi && Array.isArray(value)) {
+      errors.push(`${key}: single-valued key (${type}) given a list`)
+    }
+  }
+  return errors
+}
+
+export async function evaluate(doc) {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    return { error: 'document must be a JSON object' }
+  }
+  const shape = await contextShapeErrors(doc.request?.context)
+  if (shape.length > 0) {
+    return { error: `context: ${shape.join('; ')}` }
+  }
+  const result = await runSimulation(toSimulation(doc), { simulationMode: 'Strict' })
+  if (result.resultType === 'error') {
+    return { error: `iam-simulate: ${JSON.stringify(result.errors)}` }
+  }
+  if (result.resultType !== 'single') {
+    return { error: `iam-simulate: unexpected result type ${result.resultType}` }
+  }
+  const ignored = result.result.ignoredContextKeys ?? []
+  if (ignored.length > 0) {
+    return {
+      error: `iam-simulate drops context keys not applicable to ${doc.request.action}: ${ignored.join(', ')}`
+    }
+  }
+  const decision = decisions[result.overallResult]
+  if (!decision) {
+    return { error: `iam-simulate: unexpected result ${result.overallResult}` }
+  }
+  const out = { decision }
+  if (explain) {
+    out.detail = result.result.analysis
+  }
+  return out
+}
+
+async function main() {
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })
+  for await (const line of lines) {
+    let out
+    try {
+      out = await evaluate(JSON.parse(line))
+    } catch (e) {
+      out = { error: `runner: ${e?.message ?? String(e)}` }
+    }
+    let text
+    try {
+      text = JSON.stringify(out)
+    } catch (e) {
+      text = JSON.stringify({ decision: out.decision, error: out.error, detailError: e.message })
+    }
+    if (!process.stdout.write(text + '\n')) {
+      await new Promise((resolve) => process.stdout.once('drain', resolve))
+    }
+  }
+}
+
+await main()
