@@ -37,11 +37,41 @@ function named(prefix, policies) {
   return (policies ?? []).map((policy, i) => ({ name: `${prefix}${i}`, policy }))
 }
 
-function orgLevels(prefix, levels) {
+function orgLevels(prefix, levels, dropRcpFullAccess) {
   return (levels ?? []).map((level, i) => ({
     orgIdentifier: level.target,
-    policies: named(`${prefix}${i}-`, level.policies)
+    policies: named(
+      `${prefix}${i}-`,
+      (level.policies ?? []).filter((p) => !(dropRcpFullAccess && isRcpFullAWSAccess(p)))
+    )
   }))
+}
+
+// RCPFullAWSAccess, the AWS-managed RCP attached to every root, OU and account, allows
+// everything. iam-simulate adds it to every RCP level itself and rejects Allow statements
+// in RCPs, so an exact copy of it in a document is dropped.
+function isRcpFullAWSAccess(policy) {
+  if (typeof policy !== 'object' || policy === null) {
+    return false
+  }
+  const keys = Object.keys(policy).filter((k) => k !== 'Version' && k !== 'Id')
+  if (keys.length !== 1 || keys[0] !== 'Statement') {
+    return false
+  }
+  const statements = [policy.Statement].flat()
+  if (statements.length !== 1) {
+    return false
+  }
+  const s = statements[0]
+  const one = (v) => v === '*' || (Array.isArray(v) && v.length === 1 && v[0] === '*')
+  const sk = Object.keys(s).filter((k) => k !== 'Sid')
+  return (
+    sk.length === 4 &&
+    s.Effect === 'Allow' &&
+    (s.Principal === '*' || (typeof s.Principal === 'object' && s.Principal !== null && Object.keys(s.Principal).length === 1 && one(s.Principal.AWS))) &&
+    one(s.Action) &&
+    one(s.Resource)
+  )
 }
 
 /**
@@ -57,8 +87,8 @@ export function toSimulation(doc) {
       contextVariables: req.context ?? {}
     },
     identityPolicies: named('identity-', doc.identityPolicies),
-    serviceControlPolicies: orgLevels('scp-', doc.serviceControlPolicies),
-    resourceControlPolicies: orgLevels('rcp-', doc.resourceControlPolicies)
+    serviceControlPolicies: orgLevels('scp-', doc.serviceControlPolicies, false),
+    resourceControlPolicies: orgLevels('rcp-', doc.resourceControlPolicies, true)
   }
   if (doc.resourcePolicy !== undefined && doc.resourcePolicy !== null) {
     sim.resourcePolicy = doc.resourcePolicy
