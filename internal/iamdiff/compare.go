@@ -1,0 +1,285 @@
+package iamdiff
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// Evaluator evaluates one evaluation document and returns the decision ("Allow",
+// "ImplicitDeny" or "ExplicitDeny") and an explanation as JSON.
+type Evaluator func(doc []byte) (decision string, explanation json.RawMessage, err error)
+
+// Outcome classifies one compared case.
+type Outcome string
+
+const (
+	Agree        Outcome = "agree"         // same decision
+	Known        Outcome = "known"         // a documented known difference
+	Disagree     Outcome = "disagree"      // different decisions, not explained
+	SimError     Outcome = "sim-error"     // iam-simulate could not evaluate the case
+	TrellisError Outcome = "trellis-error" // trellis rejected a case iam-simulate evaluated
+)
+
+// Result is the comparison of one case.
+type Result struct {
+	Case        *Case
+	SimDoc      Document // what iam-simulate evaluated (see SimulatorView)
+	Resolved    bool     // SimDoc differs from the case's document
+	Trellis     string
+	Explanation json.RawMessage
+	TrellisErr  string
+	Sim         SimResult
+	Outcome     Outcome
+	Known       string     // kind of known difference, if Outcome is Known
+	Adjusted    *SimResult // iam-simulate on the known difference's adjusted document
+	AdjustedDoc *Document
+}
+
+// Report is the result of a run.
+type Report struct {
+	Seed    uint64
+	Results []Result
+}
+
+// Config says what to run.
+type Config struct {
+	Seed     uint64
+	N        int
+	Root     string    // repository root
+	Evaluate Evaluator // trellis
+	Cases    []Case    // if set, used instead of generating Seed/N
+}
+
+// Run generates the cases, evaluates them with trellis and with iam-simulate (one Node
+// process per batch) and compares the decisions.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	cases := cfg.Cases
+	if cases == nil {
+		cases = Generate(cfg.Seed, cfg.N)
+	}
+	rep := &Report{Seed: cfg.Seed, Results: make([]Result, len(cases))}
+	simDocs := make([][]byte, len(cases))
+	for i := range cases {
+		r := &rep.Results[i]
+		r.Case = &cases[i]
+		r.SimDoc, r.Resolved = SimulatorView(cases[i].Doc)
+		simDocs[i] = r.SimDoc.Marshal()
+	}
+	sims, err := RunSimulator(ctx, cfg.Root, simDocs, false)
+	if err != nil {
+		return nil, err
+	}
+	var adjust []int
+	var adjustDocs [][]byte
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		r.Sim = sims[i]
+		dec, expl, err := cfg.Evaluate(r.Case.Doc.Marshal())
+		r.Trellis, r.Explanation = dec, expl
+		if err != nil {
+			r.TrellisErr = err.Error()
+		}
+		switch {
+		case r.Sim.Error != "":
+			r.Outcome = SimError
+		case r.TrellisErr != "":
+			r.Outcome = TrellisError
+		case r.Trellis == r.Sim.Decision:
+			r.Outcome = Agree
+		default:
+			r.Outcome = Disagree
+			for _, k := range KnownDifferences {
+				if !k.Matches(r.SimDoc, r.Trellis, r.Sim.Decision) {
+					continue
+				}
+				r.Known = k.Kind
+				if k.Adjust == nil {
+					r.Outcome = Known
+					break
+				}
+				if a, ok := k.Adjust(r.SimDoc); ok {
+					r.AdjustedDoc = &a
+					adjust = append(adjust, i)
+					adjustDocs = append(adjustDocs, a.Marshal())
+				}
+				break
+			}
+		}
+	}
+	if len(adjust) > 0 {
+		adj, err := RunSimulator(ctx, cfg.Root, adjustDocs, false)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range adjust {
+			r := &rep.Results[i]
+			r.Adjusted = &adj[j]
+			if adj[j].Error == "" && adj[j].Decision == r.Trellis {
+				r.Outcome = Known
+			}
+		}
+	}
+	return rep, nil
+}
+
+// Count returns how many results have the outcome.
+func (rep *Report) Count(o Outcome) int {
+	n := 0
+	for _, r := range rep.Results {
+		if r.Outcome == o {
+			n++
+		}
+	}
+	return n
+}
+
+// Filter returns the results with the outcome.
+func (rep *Report) Filter(o Outcome) []Result {
+	var out []Result
+	for _, r := range rep.Results {
+		if r.Outcome == o {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Summary prints the counts of a run.
+func (rep *Report) Summary(w io.Writer) {
+	n := len(rep.Results)
+	fmt.Fprintf(w, "cases: %d (seed %d)\n", n, rep.Seed)
+	fmt.Fprintf(w, "agreements: %d\n", rep.Count(Agree))
+	known := map[string]int{}
+	for _, r := range rep.Results {
+		if r.Outcome == Known {
+			known[r.Known]++
+		}
+	}
+	fmt.Fprintf(w, "known differences: %d\n", rep.Count(Known))
+	for _, k := range KnownDifferences {
+		if known[k.Kind] > 0 {
+			fmt.Fprintf(w, "  %s: %d\n", k.Kind, known[k.Kind])
+		}
+	}
+	fmt.Fprintf(w, "disagreements: %d\n", rep.Count(Disagree))
+	fmt.Fprintf(w, "iam-simulate errors: %d\n", rep.Count(SimError))
+	fmt.Fprintf(w, "trellis errors: %d\n", rep.Count(TrellisError))
+
+	// Decisions and the separately compared endpoint-principal cases.
+	dec := map[string]int{}
+	sep, sepAgree := 0, 0
+	for _, r := range rep.Results {
+		if r.Outcome != SimError && r.Outcome != TrellisError {
+			dec[r.Trellis]++
+		}
+		if r.Resolved {
+			sep++
+			if r.Outcome == Agree {
+				sepAgree++
+			}
+		}
+	}
+	fmt.Fprintf(w, "trellis decisions: Allow %d, ImplicitDeny %d, ExplicitDeny %d\n", dec[Allow], dec[ImplicitDeny], dec[ExplicitDeny])
+	fmt.Fprintf(w, "endpoint policies naming principals (compared after resolving principals): %d cases, %d agreements\n", sep, sepAgree)
+}
+
+// Coverage prints how many cases exercise each feature (see Features).
+func (rep *Report) Coverage(w io.Writer) {
+	counts := map[string]int{}
+	for _, r := range rep.Results {
+		for _, t := range r.Case.Tags {
+			counts[t]++
+		}
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	line := ""
+	for _, k := range keys {
+		item := fmt.Sprintf("%s=%d", k, counts[k])
+		if len(line)+len(item) > 110 {
+			fmt.Fprintln(w, strings.TrimSpace(line))
+			line = ""
+		}
+		line += item + " "
+	}
+	if line != "" {
+		fmt.Fprintln(w, strings.TrimSpace(line))
+	}
+}
+
+// Describe prints one result for a human: the case, both decisions, trellis's explanation.
+func (r *Result) Describe(w io.Writer) {
+	fmt.Fprintf(w, "case %s: trellis %s, iam-simulate %s", r.Case.Name(), orText(r.Trellis, "error: "+r.TrellisErr), orText(r.Sim.Decision, "error: "+r.Sim.Error))
+	if r.Known != "" {
+		fmt.Fprintf(w, " (shape of known difference %s", r.Known)
+		if r.Adjusted != nil {
+			fmt.Fprintf(w, "; iam-simulate on the adjusted document: %s", orText(r.Adjusted.Decision, "error: "+r.Adjusted.Error))
+		}
+		fmt.Fprint(w, ")")
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "features: %s\n", strings.Join(r.Case.Tags, " "))
+	fmt.Fprintf(w, "document:\n%s\n", indent(r.Case.Doc.Marshal()))
+	if r.Resolved {
+		fmt.Fprintf(w, "document given to iam-simulate (endpoint principals resolved):\n%s\n", indent(r.SimDoc.Marshal()))
+	}
+	if len(r.Explanation) > 0 {
+		fmt.Fprintf(w, "trellis explanation:\n%s\n", indent(r.Explanation))
+	}
+}
+
+func orText(s, alt string) string {
+	if s != "" {
+		return s
+	}
+	return alt
+}
+
+func indent(b []byte) string {
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, b, "", "  "); err != nil {
+		return string(b)
+	}
+	return buf.String()
+}
+
+// WriteJSONL writes the results as JSON lines, one object per case: its name, features,
+// both decisions, the document and trellis's explanation.
+func WriteJSONL(w io.Writer, results []Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, r := range results {
+		line := map[string]any{
+			"case":        r.Case.Name(),
+			"outcome":     r.Outcome,
+			"features":    r.Case.Tags,
+			"trellis":     orText(r.Trellis, "error: "+r.TrellisErr),
+			"iamSimulate": orText(r.Sim.Decision, "error: "+r.Sim.Error),
+			"document":    r.Case.Doc,
+		}
+		if r.Resolved {
+			line["iamSimulateDocument"] = r.SimDoc
+		}
+		if r.Known != "" {
+			line["knownDifferenceShape"] = r.Known
+		}
+		if r.Adjusted != nil {
+			line["iamSimulateAdjusted"] = orText(r.Adjusted.Decision, "error: "+r.Adjusted.Error)
+		}
+		if len(r.Explanation) > 0 {
+			line["explanation"] = r.Explanation
+		}
+		if err := enc.Encode(line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
