@@ -93,21 +93,32 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			r.Outcome = Agree
 		default:
 			r.Outcome = Disagree
+			// Every known difference whose shape the case has is applied: the case is a
+			// known difference if iam-simulate, on the document adjusted for all of them,
+			// agrees with trellis.
+			var kinds []string
+			doc, adjusted, unconfirmed := r.SimDoc, false, false
 			for _, k := range KnownDifferences {
-				if !k.Matches(r.SimDoc, r.Trellis, r.Sim.Decision) {
+				if !k.Matches(doc, r.Trellis, r.Sim.Decision) {
 					continue
 				}
-				r.Known = k.Kind
+				kinds = append(kinds, k.Kind)
 				if k.Adjust == nil {
-					r.Outcome = Known
-					break
+					unconfirmed = true
+					continue
 				}
-				if a, ok := k.Adjust(r.SimDoc); ok {
-					r.AdjustedDoc = &a
-					adjust = append(adjust, i)
-					adjustDocs = append(adjustDocs, a.Marshal())
+				if a, ok := k.Adjust(doc); ok {
+					doc, adjusted = a, true
 				}
-				break
+			}
+			r.Known = strings.Join(kinds, "+")
+			switch {
+			case adjusted:
+				r.AdjustedDoc = &doc
+				adjust = append(adjust, i)
+				adjustDocs = append(adjustDocs, doc.Marshal())
+			case unconfirmed:
+				r.Outcome = Known
 			}
 		}
 	}
@@ -161,10 +172,13 @@ func (rep *Report) Summary(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "known differences: %d\n", rep.Count(Known))
-	for _, k := range KnownDifferences {
-		if known[k.Kind] > 0 {
-			fmt.Fprintf(w, "  %s: %d\n", k.Kind, known[k.Kind])
-		}
+	kinds := make([]string, 0, len(known))
+	for k := range known {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		fmt.Fprintf(w, "  %s: %d\n", k, known[k])
 	}
 	fmt.Fprintf(w, "disagreements: %d\n", rep.Count(Disagree))
 	fmt.Fprintf(w, "iam-simulate errors: %d\n", rep.Count(SimError))

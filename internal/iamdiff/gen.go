@@ -274,6 +274,8 @@ func (g *gen) buildContext() {
 	case "service":
 		c["aws:PrincipalIsAWSService"] = "true"
 		c["aws:PrincipalServiceName"] = p.service
+	case "anonymous":
+		c["aws:PrincipalType"] = "Anonymous"
 	}
 	if p.iam() {
 		c["aws:PrincipalAccount"] = p.account
@@ -330,6 +332,14 @@ func policy(statements []any, g *gen) map[string]any {
 	usesVars := strings.Contains(fmt.Sprint(statements), "${")
 	if usesVars || !g.chance(0.05) {
 		p["Version"] = "2012-10-17"
+	}
+	// Statement IDs must be unique within a policy.
+	for i, st := range statements {
+		if m, ok := st.(map[string]any); ok {
+			if _, has := m["Sid"]; has {
+				m["Sid"] = fmt.Sprintf("S%d", i)
+			}
+		}
 	}
 	if len(statements) == 1 && g.chance(0.3) {
 		p["Statement"] = statements[0]
@@ -867,7 +877,14 @@ func (g *gen) conditionBlock(n int, pTrue float64) map[string]any {
 			m = map[string]any{}
 			block[op] = m
 		}
-		if _, dup := m[key]; dup {
+		// Condition key names are case-insensitive: one key per operator.
+		dup := false
+		for k := range m {
+			if strings.EqualFold(k, key) {
+				dup = true
+			}
+		}
+		if dup {
 			continue
 		}
 		m[key] = val
@@ -1243,6 +1260,9 @@ func (g *gen) dateCondition(k keyDef, v string, present bool) (string, any) {
 		t, _ = time.Parse(time.RFC3339, base)
 	}
 	t = t.Add(pick(g, []time.Duration{0, 0, -time.Second, time.Second, -24 * time.Hour, 24 * time.Hour, 400 * 24 * time.Hour}))
+	if present && g.chance(0.07) {
+		epoch = !epoch // the other form of the same instant
+	}
 	var val string
 	if epoch {
 		val = strconv.FormatInt(t.Unix(), 10)

@@ -1,6 +1,10 @@
 package iamdiff
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+	"time"
+)
 
 // KnownDifference is a documented way in which iam-simulate differs from AWS, and so from
 // trellis. Each entry cites the AWS documentation page that states how AWS behaves.
@@ -78,6 +82,96 @@ var KnownDifferences = []KnownDifference{
 			return a, true
 		},
 	},
+}
+
+func init() {
+	KnownDifferences = append(KnownDifferences,
+		KnownDifference{
+			Kind: "resource-variable-before-separator",
+			Description: "A Resource whose resource part starts with a policy variable, before any '/' (such as " +
+				"arn:aws:sqs:us-east-1:111122223333:${aws:username}-queue), never matches in iam-simulate: it takes " +
+				"the ':' inside the variable name for the end of a resource-type segment, which then differs from " +
+				"the request's. trellis substitutes the variable and matches.",
+			DocURL: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-resourceelement",
+			DocFact: "You can use a policy variable in the Resource element, in the resource portion of the ARN (after " +
+				"the fifth colon); the page's example gives each user access to the queues named after them with " +
+				"\"Resource\": \"arn:aws:sqs:us-east-2:*:${aws:username}-queue\".",
+			Matches: func(d Document, trellis, sim string) bool {
+				return len(variableBeforeSeparator(d)) > 0
+			},
+			Adjust: adjustResourceVariables,
+		},
+		KnownDifference{
+			Kind: "lattice-key-case",
+			Description: "A vpc-lattice-svcs: condition key written in a different case from the request's key (such " +
+				"as vpc-lattice-svcs:requestpath for vpc-lattice-svcs:RequestPath): trellis follows the VPC Lattice " +
+				"guide, for which these keys are case-sensitive, and finds the key missing; iam-simulate matches key " +
+				"names without case, as the IAM User Guide says of condition keys in general. The two AWS documents " +
+				"disagree; trellis follows the VPC Lattice one (docs/iam-differential.md).",
+			DocURL: "https://docs.aws.amazon.com/vpc-lattice/latest/ug/auth-policies.html#auth-policies-condition-keys",
+			DocFact: "Condition keys that can be used in auth policies: \"Condition keys are case sensitive.\" (The IAM " +
+				"User Guide, \"IAM JSON policy elements: Condition\", says context key names are not case-sensitive.)",
+			Matches: func(d Document, trellis, sim string) bool {
+				return len(latticeKeyCaseVariants(d)) > 0
+			},
+			Adjust: adjustLatticeKeyCase,
+		},
+		KnownDifference{
+			Kind: "ifexists-set-operator",
+			Description: "ForAnyValue:...IfExists on a key the request does not have: the IfExists suffix makes the " +
+				"condition true, as on any operator but Null; iam-simulate ignores the suffix after a set operator " +
+				"and evaluates ForAnyValue on a missing key as false.",
+			DocURL: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists",
+			DocFact: "You can add IfExists to the end of any condition operator name except the Null condition; if the " +
+				"key is not present in the request context, the condition element evaluates as true.",
+			Matches: func(d Document, trellis, sim string) bool {
+				return len(missingForAnyValueIfExists(d)) > 0
+			},
+			Adjust: adjustForAnyValueIfExists,
+		},
+		KnownDifference{
+			Kind: "notresource-unresolved-variable",
+			Description: "A NotResource element with a policy variable that has no value in the request (and no " +
+				"default): trellis treats the statement as not applying; iam-simulate treats that one entry as " +
+				"not matching, so the NotResource element, and the statement, can apply.",
+			DocURL: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html",
+			DocFact: "If AWS cannot resolve a variable, this might cause the entire statement to be invalid; a key that " +
+				"is not present in the request means that any attempt to match it fails and causes the statement to " +
+				"be invalid (\"Principal key values\").",
+			Matches: func(d Document, trellis, sim string) bool {
+				return len(unresolvedNotResourceStatements(d)) > 0
+			},
+			Adjust: adjustUnresolvedNotResource,
+		},
+		KnownDifference{
+			Kind: "ipv4-zero-prefix",
+			Description: "An IPv4 range with prefix length 0 (0.0.0.0/0) contains every IPv4 address; iam-simulate " +
+				"computes the mask with a 32-bit shift by 32, which JavaScript reduces to a shift by 0, and so " +
+				"matches only the address itself.",
+			DocURL: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IPAddress",
+			DocFact: "IpAddress matches \"the specified IP address or range\"; the value must be in the standard CIDR " +
+				"format (for example, 203.0.113.0/24), in which a /0 prefix is the range of all addresses (RFC 4632, " +
+				"section 3.1).",
+			Matches: func(d Document, trellis, sim string) bool {
+				return hasZeroPrefixV4(d)
+			},
+			Adjust: adjustZeroPrefix,
+		},
+		KnownDifference{
+			Kind: "date-epoch-vs-iso",
+			Description: "A Date condition that compares an epoch (UNIX time) value with an ISO 8601 one: " +
+				"iam-simulate reads the epoch number as milliseconds against ISO dates parsed to milliseconds " +
+				"since 1970, so it compares seconds with milliseconds; trellis compares the instants.",
+			DocURL: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Date",
+			DocFact: "Date condition operators compare a key to a date/time value; you must specify date/time values " +
+				"with one of the W3C implementations of the ISO 8601 date formats or in epoch (UNIX) time, and either " +
+				"form names an instant (epoch time counts seconds since 1970-01-01T00:00:00Z).",
+			Matches: func(d Document, trellis, sim string) bool {
+				return len(mixedDateConditions(d)) > 0
+			},
+			Adjust: adjustMixedDates,
+		},
+	)
 }
 
 // KnownDifferenceByKind returns the entry of that kind.
@@ -192,4 +286,436 @@ func adjustSessionArn(d Document) (Document, bool) {
 	sp["Version"] = "2012-10-17"
 	a.SessionPolicy = sp
 	return a, true
+}
+
+// allPolicies returns every policy document of d, with a callback-friendly list.
+func allPolicies(d Document) []any {
+	var out []any
+	out = append(out, d.IdentityPolicies...)
+	out = append(out, d.EndpointPolicies...)
+	out = append(out, d.PermissionsBoundaries...)
+	if d.ResourcePolicy != nil {
+		out = append(out, d.ResourcePolicy)
+	}
+	if d.SessionPolicy != nil {
+		out = append(out, d.SessionPolicy)
+	}
+	for _, l := range d.ServiceControlPolicies {
+		out = append(out, l.Policies...)
+	}
+	for _, l := range d.ResourceControlPolicies {
+		out = append(out, l.Policies...)
+	}
+	return out
+}
+
+// variableBeforeSeparator returns the Resource and NotResource values whose resource part
+// has a policy variable containing ':' before the first '/' (S3 bucket and object ARNs,
+// which have no region and account, excepted: iam-simulate treats them apart).
+func variableBeforeSeparator(d Document) []string {
+	var out []string
+	for _, pol := range allPolicies(d) {
+		for _, st := range Statements(pol) {
+			for _, el := range []string{"Resource", "NotResource"} {
+				for _, r := range Strings(st[el]) {
+					if resourceVariableBeforeSeparator(r) {
+						out = append(out, r)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func resourceVariableBeforeSeparator(r string) bool {
+	parts := strings.SplitN(r, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return false
+	}
+	if parts[2] == "s3" && parts[3] == "" && parts[4] == "" {
+		return false
+	}
+	rp := parts[5]
+	colon := strings.Index(rp, ":")
+	slash := strings.Index(rp, "/")
+	if colon < 0 || (slash >= 0 && slash < colon) {
+		return false
+	}
+	open := strings.LastIndex(rp[:colon], "${")
+	return open >= 0 && !strings.Contains(rp[open:colon], "}")
+}
+
+// substituteVariables replaces the policy variables of s with their values from the
+// request context (or their defaults), as AWS does; characters that are wildcards are
+// written as the escapes ${*} and ${?}. Variables without a value are left alone.
+func substituteVariables(s string, ctx map[string]any) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := strings.Index(s[i:], "}")
+		if j < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		whole := s[i : i+j+1]
+		inner := s[i+2 : i+j]
+		s = s[i+j+1:]
+		name, def, hasDef := strings.Cut(inner, ", ")
+		val := ""
+		if v, ok := lookup(ctx, strings.TrimSpace(name)); ok {
+			val, _ = v.(string)
+		}
+		if val == "" && hasDef && len(def) >= 2 && def[0] == '\'' && def[len(def)-1] == '\'' {
+			val = def[1 : len(def)-1]
+		}
+		if val == "" || inner == "*" || inner == "?" || inner == "$" {
+			b.WriteString(whole)
+			continue
+		}
+		b.WriteString(strings.NewReplacer("*", "${*}", "?", "${?}", "$", "${$}").Replace(val))
+	}
+}
+
+func adjustResourceVariables(d Document) (Document, bool) {
+	a := d.Clone()
+	changed := false
+	for _, pol := range allPolicies(a) {
+		for _, st := range Statements(pol) {
+			for _, el := range []string{"Resource", "NotResource"} {
+				v, ok := st[el]
+				if !ok {
+					continue
+				}
+				vals := Strings(v)
+				for i, r := range vals {
+					if resourceVariableBeforeSeparator(r) {
+						vals[i] = substituteVariables(r, d.Request.Context)
+						changed = true
+					}
+				}
+				st[el] = vals
+			}
+		}
+	}
+	return a, changed
+}
+
+// conditionValues calls f for each condition of each statement of every policy; f may
+// replace the value.
+func forEachCondition(d Document, f func(op, key string, val any) (any, bool)) bool {
+	changed := false
+	for _, pol := range allPolicies(d) {
+		for _, st := range Statements(pol) {
+			cond, _ := st["Condition"].(map[string]any)
+			for op, kv := range cond {
+				m, _ := kv.(map[string]any)
+				for key, val := range m {
+					if nv, ok := f(op, key, val); ok {
+						m[key] = nv
+						changed = true
+					}
+				}
+			}
+		}
+	}
+	return changed
+}
+
+func isIPOperator(op string) bool {
+	base := strings.TrimSuffix(op[strings.Index(op, ":")+1:], "IfExists")
+	return base == "IpAddress" || base == "NotIpAddress"
+}
+
+func isZeroPrefixV4(v string) bool {
+	return strings.HasSuffix(v, "/0") && !strings.Contains(v, ":")
+}
+
+func hasZeroPrefixV4(d Document) bool {
+	found := false
+	forEachCondition(d, func(op, key string, val any) (any, bool) {
+		if isIPOperator(op) {
+			for _, v := range Strings(val) {
+				if isZeroPrefixV4(v) {
+					found = true
+				}
+			}
+		}
+		return nil, false
+	})
+	return found
+}
+
+// adjustZeroPrefix writes each IPv4 /0 range as its two /1 halves, the same addresses.
+func adjustZeroPrefix(d Document) (Document, bool) {
+	a := d.Clone()
+	changed := forEachCondition(a, func(op, key string, val any) (any, bool) {
+		if !isIPOperator(op) {
+			return nil, false
+		}
+		var out []string
+		hit := false
+		for _, v := range Strings(val) {
+			if isZeroPrefixV4(v) {
+				out = append(out, "0.0.0.0/1", "128.0.0.0/1")
+				hit = true
+			} else {
+				out = append(out, v)
+			}
+		}
+		return out, hit
+	})
+	return a, changed
+}
+
+func isDateOperator(op string) bool {
+	return strings.HasPrefix(op[strings.Index(op, ":")+1:], "Date")
+}
+
+func isEpoch(s string) bool {
+	_, err := strconv.ParseInt(s, 10, 64)
+	return err == nil
+}
+
+// mixedDateConditions returns the Date conditions whose values are not in the same form
+// (epoch or ISO 8601) as the request's value for their key.
+func mixedDateConditions(d Document) []string {
+	var out []string
+	forEachCondition(d, func(op, key string, val any) (any, bool) {
+		if !isDateOperator(op) {
+			return nil, false
+		}
+		rv, ok := lookup(d.Request.Context, key)
+		rs, _ := rv.(string)
+		if !ok || rs == "" {
+			return nil, false
+		}
+		for _, v := range Strings(val) {
+			if isEpoch(v) != isEpoch(rs) {
+				out = append(out, op+" "+key+" "+v)
+			}
+		}
+		return nil, false
+	})
+	return out
+}
+
+// adjustMixedDates writes each Date condition value in the form of the request's value.
+func adjustMixedDates(d Document) (Document, bool) {
+	a := d.Clone()
+	changed := forEachCondition(a, func(op, key string, val any) (any, bool) {
+		if !isDateOperator(op) {
+			return nil, false
+		}
+		rv, _ := lookup(d.Request.Context, key)
+		rs, _ := rv.(string)
+		if rs == "" {
+			return nil, false
+		}
+		var out []string
+		hit := false
+		for _, v := range Strings(val) {
+			if isEpoch(v) == isEpoch(rs) {
+				out = append(out, v)
+				continue
+			}
+			t, ok := parseInstant(v)
+			if !ok {
+				out = append(out, v)
+				continue
+			}
+			hit = true
+			if isEpoch(rs) {
+				out = append(out, strconv.FormatInt(t.Unix(), 10))
+			} else {
+				out = append(out, t.UTC().Format(time.RFC3339))
+			}
+		}
+		return out, hit
+	})
+	return a, changed
+}
+
+func parseInstant(s string) (time.Time, bool) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(n, 0).UTC(), true
+	}
+	for _, layout := range []string{time.RFC3339Nano, time.RFC3339, "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// latticeKeyCaseVariants returns the vpc-lattice-svcs: condition keys of d that are not
+// spelled exactly as a key of the request context but equal one without case.
+func latticeKeyCaseVariants(d Document) []string {
+	var out []string
+	forEachCondition(d, func(op, key string, val any) (any, bool) {
+		if latticeCaseVariant(key, d.Request.Context) {
+			out = append(out, key)
+		}
+		return nil, false
+	})
+	return out
+}
+
+func latticeCaseVariant(key string, ctx map[string]any) bool {
+	if !strings.HasPrefix(strings.ToLower(key), "vpc-lattice-svcs:") {
+		return false
+	}
+	if _, exact := ctx[key]; exact {
+		return false
+	}
+	_, folded := lookup(ctx, key)
+	return folded
+}
+
+// adjustLatticeKeyCase renames each such key to one the request does not have, which is
+// what a case-sensitive lookup sees.
+func adjustLatticeKeyCase(d Document) (Document, bool) {
+	a := d.Clone()
+	changed := false
+	for _, pol := range allPolicies(a) {
+		for _, st := range Statements(pol) {
+			cond, _ := st["Condition"].(map[string]any)
+			for _, kv := range cond {
+				m, _ := kv.(map[string]any)
+				for key, val := range m {
+					if latticeCaseVariant(key, d.Request.Context) {
+						delete(m, key)
+						m["vpc-lattice-svcs:RequestHeader/x-absent-"+strings.ToLower(strings.ReplaceAll(key, "/", "-"))] = val
+						changed = true
+					}
+				}
+			}
+		}
+	}
+	return a, changed
+}
+
+func isForAnyValueIfExists(op string) bool {
+	return strings.HasPrefix(strings.ToLower(op), "foranyvalue:") && strings.HasSuffix(op, "IfExists")
+}
+
+// missingForAnyValueIfExists returns the ForAnyValue:...IfExists conditions on keys the
+// request does not have.
+func missingForAnyValueIfExists(d Document) []string {
+	var out []string
+	forEachCondition(d, func(op, key string, val any) (any, bool) {
+		if _, ok := lookup(d.Request.Context, key); !ok && isForAnyValueIfExists(op) {
+			out = append(out, op+" "+key)
+		}
+		return nil, false
+	})
+	return out
+}
+
+// adjustForAnyValueIfExists removes those conditions: they hold.
+func adjustForAnyValueIfExists(d Document) (Document, bool) {
+	a := d.Clone()
+	changed := false
+	for _, pol := range allPolicies(a) {
+		for _, st := range Statements(pol) {
+			cond, _ := st["Condition"].(map[string]any)
+			for op, kv := range cond {
+				if !isForAnyValueIfExists(op) {
+					continue
+				}
+				m, _ := kv.(map[string]any)
+				for key := range m {
+					if _, ok := lookup(d.Request.Context, key); !ok {
+						delete(m, key)
+						changed = true
+					}
+				}
+				if len(m) == 0 {
+					delete(cond, op)
+				}
+			}
+			if cond != nil && len(cond) == 0 {
+				delete(st, "Condition")
+			}
+		}
+	}
+	return a, changed
+}
+
+// unresolvedVariable reports whether s has a policy variable with no value in the
+// context and no default.
+func unresolvedVariable(s string, ctx map[string]any) bool {
+	return strings.Contains(substituteVariables(s, ctx), "${") &&
+		strings.Contains(strings.NewReplacer("${*}", "", "${?}", "", "${$}", "").Replace(substituteVariables(s, ctx)), "${")
+}
+
+func unresolvedNotResourceStatements(d Document) []map[string]any {
+	var out []map[string]any
+	for _, pol := range allPolicies(d) {
+		for _, st := range Statements(pol) {
+			for _, r := range Strings(st["NotResource"]) {
+				if unresolvedVariable(r, d.Request.Context) {
+					out = append(out, st)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// adjustUnresolvedNotResource removes the statements that cannot apply.
+func adjustUnresolvedNotResource(d Document) (Document, bool) {
+	a := d.Clone()
+	changed := false
+	remove := func(pol any) any {
+		p, ok := pol.(map[string]any)
+		if !ok {
+			return pol
+		}
+		kept := []any{}
+		for _, st := range Statements(p) {
+			drop := false
+			for _, r := range Strings(st["NotResource"]) {
+				if unresolvedVariable(r, d.Request.Context) {
+					drop = true
+				}
+			}
+			if drop {
+				changed = true
+				continue
+			}
+			kept = append(kept, st)
+		}
+		p["Statement"] = kept
+		return p
+	}
+	for i := range a.IdentityPolicies {
+		a.IdentityPolicies[i] = remove(a.IdentityPolicies[i])
+	}
+	for i := range a.EndpointPolicies {
+		a.EndpointPolicies[i] = remove(a.EndpointPolicies[i])
+	}
+	for i := range a.PermissionsBoundaries {
+		a.PermissionsBoundaries[i] = remove(a.PermissionsBoundaries[i])
+	}
+	if a.ResourcePolicy != nil {
+		a.ResourcePolicy = remove(a.ResourcePolicy)
+	}
+	if a.SessionPolicy != nil {
+		a.SessionPolicy = remove(a.SessionPolicy)
+	}
+	for _, levels := range [][]OrgLevel{a.ServiceControlPolicies, a.ResourceControlPolicies} {
+		for i := range levels {
+			for j := range levels[i].Policies {
+				levels[i].Policies[j] = remove(levels[i].Policies[j])
+			}
+		}
+	}
+	return a, changed
 }

@@ -161,7 +161,7 @@ var optionalKeys = []keyDef{
 var derivedKeys = []keyDef{
 	{name: "aws:PrincipalArn", typ: tARN},
 	{name: "aws:PrincipalAccount", typ: tString, pool: []string{acctHome, acctOther, acctOutside}},
-	{name: "aws:PrincipalType", typ: tString, pool: []string{"User", "AssumedRole", "Account"}},
+	{name: "aws:PrincipalType", typ: tString, pool: []string{"User", "AssumedRole", "Account", "Anonymous"}},
 	{name: "aws:username", typ: tString, pool: []string{"alice", "bob", "carol"}},
 	{name: "aws:PrincipalIsAWSService", typ: tBool, pool: []string{"true", "false"}},
 	{name: "aws:PrincipalServiceName", typ: tString, pool: servicesPr},

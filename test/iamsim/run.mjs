@@ -27,6 +27,8 @@ import {
 
 const explain = process.argv.includes('--explain')
 
+const rank = { Allow: 0, ImplicitDeny: 1, ExplicitDeny: 2 }
+
 const decisions = {
   Allowed: 'Allow',
   ImplicitlyDenied: 'ImplicitDeny',
@@ -96,8 +98,8 @@ export function toSimulation(doc) {
   if (doc.sessionPolicy !== undefined && doc.sessionPolicy !== null) {
     sim.sessionPolicy = doc.sessionPolicy
   }
-  if (doc.permissionBoundaries?.length) {
-    sim.permissionBoundaryPolicies = named('boundary-', doc.permissionBoundaries)
+  if (doc.permissionsBoundaries?.length) {
+    sim.permissionBoundaryPolicies = named('boundary-', doc.permissionsBoundaries)
   }
   if (doc.endpointPolicies?.length) {
     sim.vpcEndpointPolicies = named('endpoint-', doc.endpointPolicies)
@@ -136,13 +138,53 @@ async function contextShapeErrors(context) {
   return errors
 }
 
+const documentMembers = new Set([
+  'identityPolicies',
+  'resourcePolicy',
+  'endpointPolicies',
+  'sessionPolicy',
+  'permissionsBoundaries',
+  'serviceControlPolicies',
+  'resourceControlPolicies',
+  'request',
+  'description',
+  'expect'
+])
+const requestMembers = new Set(['principal', 'action', 'resource', 'resourceAccount', 'context'])
+
 export async function evaluate(doc) {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     return { error: 'document must be a JSON object' }
   }
+  const unknown = Object.keys(doc).filter((k) => !documentMembers.has(k))
+  if (typeof doc.request !== 'object' || doc.request === null) {
+    return { error: 'document has no request object' }
+  }
+  unknown.push(...Object.keys(doc.request).filter((k) => !requestMembers.has(k)).map((k) => `request.${k}`))
+  if (unknown.length > 0) {
+    return { error: `unknown document members: ${unknown.join(', ')}` }
+  }
   const shape = await contextShapeErrors(doc.request?.context)
   if (shape.length > 0) {
     return { error: `context: ${shape.join('; ')}` }
+  }
+  // Every endpoint policy must allow. iam-simulate treats its vpcEndpointPolicies as the
+  // policies of one endpoint, any of which may allow; so with several, each is simulated
+  // alone and the most restrictive decision is kept (the endpoint policies are the only
+  // part of the evaluation that differs between those runs).
+  const endpoints = doc.endpointPolicies ?? []
+  if (endpoints.length > 1) {
+    let worst
+    for (const ep of endpoints) {
+      const out = await evaluate({ ...doc, endpointPolicies: [ep] })
+      if (out.error) {
+        return out
+      }
+      if (!worst || rank[out.decision] > rank[worst.decision]) {
+        worst = out
+      }
+    }
+    return worst
   }
   const result = await runSimulation(toSimulation(doc), { simulationMode: 'Strict' })
   if (result.resultType === 'error') {
