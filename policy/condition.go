@@ -321,7 +321,7 @@ func (c *compiler) conditionValue(s string, op *opInfo) (condValue, string) {
 		cv.prefix = p
 	case famARN:
 		c.noteVariables(s)
-		parts, ok := splitARN(s)
+		parts, ok := splitARNPattern(s)
 		if !ok {
 			return cv, fmt.Sprintf("%s takes an ARN or ARN pattern with six parts (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE), not %q", op.name, s)
 		}
@@ -480,9 +480,12 @@ func (cd *condition) eval(ctx *Context) bool {
 // A request value of the wrong type, or a policy value whose variable has no
 // value, fails the condition whether or not the operator is negated.
 func (cd *condition) matchValue(v string, ctx *Context) bool {
-	rv, ok := parseRequestValue(cd.op.family, v)
-	if !ok {
-		return false
+	var rv requestValue
+	if f := cd.op.family; f != famString && f != famBinary {
+		var ok bool
+		if rv, ok = parseRequestValue(f, v); !ok {
+			return false
+		}
 	}
 	for i := range cd.values {
 		m, ok := cd.values[i].matchBase(cd.op, v, &rv, ctx)

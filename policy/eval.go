@@ -194,9 +194,10 @@ func (o outcome) allowedBy(mask uint8) bool { return o.kinds&mask != 0 }
 
 func (p *Policy) eval(r *Request) outcome {
 	out := outcome{stmt: -1}
+	res := newSplitResource(r.Resource)
 	for i := range p.statements {
 		s := &p.statements[i]
-		pm := s.applies(r)
+		pm := s.applies(r, &res)
 		if pm == matchNone {
 			continue
 		}

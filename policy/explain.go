@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -15,7 +16,10 @@ type Explanation struct {
 	// DecidedBy is the policy type that decided.
 	DecidedBy PolicyType `json:"decidedBy"`
 	// Summary says in one sentence why the decision was made.
-	Summary  string              `json:"summary"`
+	Summary string `json:"summary"`
+	// Closest is set for an implicit deny when an Allow statement of the
+	// deciding policy type nearly applied.
+	Closest  *Closest            `json:"closest,omitempty"`
 	Policies []PolicyExplanation `json:"policies"`
 }
 
@@ -43,6 +47,20 @@ type StatementExplanation struct {
 	PrincipalMatch string `json:"principalMatch,omitempty"`
 	// Reason says which element or condition did not match, and why.
 	Reason string `json:"reason,omitempty"`
+	// progress counts the elements that matched before one failed, to find
+	// the statement that came closest to applying.
+	progress int
+}
+
+// A Closest names the Allow statement that came nearest to allowing a
+// denied request, and what stopped it: usually the answer to "why was I
+// denied?".
+type Closest struct {
+	Type      PolicyType `json:"type"`
+	Name      string     `json:"name,omitempty"`
+	Statement int        `json:"statement"`
+	Sid       string     `json:"sid,omitempty"`
+	Reason    string     `json:"reason"`
 }
 
 // Explain evaluates the request like Evaluate and explains the decision.
@@ -80,7 +98,34 @@ func (s *Set) Explain(r *Request) *Explanation {
 		add(PermissionsBoundary, "", p)
 	}
 	add(SessionPolicy, "", s.Session)
+	if res.Decision == ImplicitDeny {
+		types := []PolicyType{res.Type}
+		if res.Reason == ReasonNeitherAllows || res.Reason == ReasonCrossAccount {
+			types = []PolicyType{ResourcePolicy, IdentityPolicy}
+		}
+		e.Closest = closest(e.Policies, types)
+	}
 	return e
+}
+
+// closest finds the Allow statement of the given types that matched the
+// most elements before failing.
+func closest(ps []PolicyExplanation, types []PolicyType) *Closest {
+	var best *Closest
+	bestProgress := 0
+	for _, p := range ps {
+		if !slices.Contains(types, p.Type) {
+			continue
+		}
+		for _, s := range p.Statements {
+			if s.Effect != EffectAllow.String() || s.Applies || s.progress <= bestProgress {
+				continue
+			}
+			best = &Closest{Type: p.Type, Name: p.Name, Statement: s.Index, Sid: s.Sid, Reason: s.Reason}
+			bestProgress = s.progress
+		}
+	}
+	return best
 }
 
 func summary(res Result, r *Request) string {
@@ -135,6 +180,7 @@ func (s *statement) explain(r *Request) StatementExplanation {
 		}
 		return se
 	}
+	se.progress++
 	pm := s.matchPrincipal(&r.Principal)
 	if s.principal != nil && !s.notPrincipal {
 		se.PrincipalMatch = pm.String()
@@ -147,11 +193,14 @@ func (s *statement) explain(r *Request) StatementExplanation {
 		}
 		return se
 	}
-	if !s.matchResource(r.Resource, r.Context) {
+	se.progress++
+	res := newSplitResource(r.Resource)
+	if !s.matchResource(&res, r.Context) {
 		se.Reason = s.explainResource(r)
 		return se
 	}
 	for i := range s.conditions {
+		se.progress++
 		cd := &s.conditions[i]
 		if !cd.eval(r.Context) {
 			se.Reason = cd.explain(r.Context)
@@ -171,10 +220,11 @@ func listActions(as []actionPattern) string {
 }
 
 func (s *statement) explainResource(r *Request) string {
+	res := newSplitResource(r.Resource)
 	var names []string
 	for i := range s.resources {
 		rp := &s.resources[i]
-		if _, ok := rp.match(r.Resource, r.Context); !ok {
+		if _, ok := rp.match(&res, r.Context); !ok {
 			return fmt.Sprintf("resource %s uses a policy variable the request has no value for, so it matches nothing", rp.raw)
 		}
 		names = append(names, rp.resolved(r.Context))
@@ -202,7 +252,7 @@ func (rp *resourcePattern) resolved(ctx *Context) string {
 
 // explain says why the condition failed.
 func (cd *condition) explain(ctx *Context) string {
-	head := fmt.Sprintf("Condition %s %s (line %d)", cd.opName, cd.key, cd.line)
+	head := fmt.Sprintf("Condition %s %s (line %d of the policy)", cd.opName, cd.key, cd.line)
 	e := ctx.lookup(cd.key)
 	want := cd.wantList(ctx)
 	if cd.op.family == famNull {

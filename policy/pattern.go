@@ -41,6 +41,12 @@ type pattern struct {
 	onlyStar   bool // the whole pattern is "*"
 	hasWild    bool
 	hasVarsErr string // a malformed variable, for validation
+	// prefix and suffix are literal text the pattern starts and ends with
+	// (empty when it starts or ends with a wildcard or variable), for a
+	// quick rejection before the general match.
+	prefix, suffix string
+	// prefixStar is set for the common shape "literal*".
+	prefixStar bool
 }
 
 // maxInlineVars is how many variables a pattern may hold before resolution
@@ -105,6 +111,15 @@ func compilePattern(s string, wild, vars bool) pattern {
 		}
 	}
 	flush()
+	if n := len(p.tokens); n > 1 {
+		if p.tokens[0].kind == tokLiteral {
+			p.prefix = p.tokens[0].text
+		}
+		if p.tokens[n-1].kind == tokLiteral {
+			p.suffix = p.tokens[n-1].text
+		}
+		p.prefixStar = n == 2 && p.tokens[0].kind == tokLiteral && p.tokens[1].kind == tokStar
+	}
 	switch {
 	case len(p.tokens) == 0:
 		p.isLiteral = true
@@ -157,6 +172,20 @@ func (p *pattern) resolve(ctx *Context, dst []string) bool {
 	return true
 }
 
+// resolvable reports whether every variable of the pattern has a value.
+func (p *pattern) resolvable(ctx *Context) bool {
+	for i := range p.tokens {
+		t := &p.tokens[i]
+		if t.kind != tokVar || t.hasDef {
+			continue
+		}
+		if e := ctx.lookup(t.text); e == nil || e.multi {
+			return false
+		}
+	}
+	return true
+}
+
 // match reports whether s matches the pattern; fold makes ASCII letters
 // compare without case. ok is false when a variable could not be resolved,
 // in which case matched is false.
@@ -169,6 +198,12 @@ func (p *pattern) match(s string, fold bool, ctx *Context) (matched, ok bool) {
 			return asciiEqualFold(p.literal, s), true
 		}
 		return p.literal == s, true
+	}
+	if !hasPrefixFold(s, p.prefix, fold) || !hasSuffixFold(s, p.suffix, fold) {
+		return false, p.nvars == 0 || p.resolvable(ctx)
+	}
+	if p.prefixStar {
+		return true, true
 	}
 	var inline [maxInlineVars]string
 	vals := inline[:]
@@ -245,10 +280,11 @@ func globMatch(toks []token, vals []string, s string, fold bool) bool {
 					continue
 				}
 			default:
-				text := tokenText(t, vals)
-				if si < len(s) && byteEq(text[off], s[si], fold) {
-					off++
-					si++
+				// Literal text matches as a whole or not at all.
+				text := tokenText(t, vals)[off:]
+				if hasPrefixFold(s[si:], text, fold) {
+					si += len(text)
+					off += len(text)
 					continue
 				}
 			}
@@ -267,14 +303,18 @@ func globMatch(toks []token, vals []string, s string, fold bool) bool {
 	}
 }
 
-func byteEq(a, b byte, fold bool) bool {
-	if a == b {
-		return true
-	}
-	if !fold {
+func hasPrefixFold(s, prefix string, fold bool) bool {
+	if len(s) < len(prefix) {
 		return false
 	}
-	return lowerASCII(a) == lowerASCII(b)
+	if !fold {
+		return s[:len(prefix)] == prefix
+	}
+	return asciiEqualFold(s[:len(prefix)], prefix)
+}
+
+func hasSuffixFold(s, suffix string, fold bool) bool {
+	return len(s) >= len(suffix) && hasPrefixFold(s[len(s)-len(suffix):], suffix, fold)
 }
 
 func lowerASCII(c byte) byte {
@@ -289,6 +329,9 @@ func lowerASCII(c byte) byte {
 func asciiEqualFold(a, b string) bool {
 	if len(a) != len(b) {
 		return false
+	}
+	if a == b {
+		return true
 	}
 	for i := 0; i < len(a); i++ {
 		if a[i] != b[i] && lowerASCII(a[i]) != lowerASCII(b[i]) {

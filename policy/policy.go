@@ -61,6 +61,12 @@ type Options struct {
 	// MaxChars, when positive, is the largest document accepted, in
 	// characters.
 	MaxChars int
+	// APIARN is the ARN of the API Gateway API a resource policy belongs
+	// to, such as "arn:aws:execute-api:us-east-1:111122223333:a1b2c3d4e5".
+	// API Gateway lets resource policies write a resource as
+	// "execute-api:/STAGE/METHOD/PATH" and expands it with the API's ARN;
+	// without APIARN the shorthand matches that path of any API.
+	APIARN string
 }
 
 // Effect is the Effect element of a statement.
@@ -284,7 +290,7 @@ func compileUnsorted(doc []byte, opts Options) (*Policy, []Diagnostic) {
 		s := c.statement(sv, path, i)
 		if s.sid != "" {
 			if first, dup := sids[s.sid]; dup {
-				c.errorf(sv.pos, path+".Sid", "duplicate-sid", "Sid %q is already used by Statement[%d]; statement IDs must be unique within a policy", s.sid, first)
+				c.errorf(memberPos(sv, "Sid"), path+".Sid", "duplicate-sid", "Sid %q is already used by Statement[%d]; statement IDs must be unique within a policy", s.sid, first)
 			} else {
 				sids[s.sid] = i
 			}
@@ -325,6 +331,16 @@ func (c *compiler) members(obj *jsonValue, path string, allowed []string) map[st
 		out[m.key] = m.value
 	}
 	return out
+}
+
+// memberPos returns the position of the value of obj's member key.
+func memberPos(obj *jsonValue, key string) int {
+	for _, m := range obj.members {
+		if m.key == key {
+			return m.value.pos
+		}
+	}
+	return obj.pos
 }
 
 func joinPath(path, key string) string {
@@ -584,6 +600,13 @@ func (c *compiler) resources(v *jsonValue, path string) []resourcePattern {
 			continue
 		}
 		c.noteVariables(r)
+		if rest, ok := strings.CutPrefix(r, "execute-api:/"); ok {
+			api := c.opts.APIARN
+			if api == "" {
+				api = "arn:*:execute-api:*:*:*"
+			}
+			r = api + "/" + rest
+		}
 		rp, msg := compileResource(r, c.vars)
 		if msg != "" {
 			c.errorf(poss[i], epath, "bad-resource", "%s", msg)

@@ -274,3 +274,40 @@ func splitARN(s string) (parts [6]string, ok bool) {
 	parts[5] = rest
 	return parts, true
 }
+
+// splitARNPattern splits a policy's ARN pattern like splitARN, except that a
+// colon inside a ${...} policy variable (such as ${aws:username}) does not
+// separate parts.
+func splitARNPattern(s string) (parts [6]string, ok bool) {
+	rest, found := strings.CutPrefix(s, "arn:")
+	if !found {
+		return parts, false
+	}
+	parts[0] = "arn"
+	for i := 1; i < 5; i++ {
+		j := colonOutsideVariable(rest)
+		if j < 0 {
+			return parts, false
+		}
+		parts[i], rest = rest[:j], rest[j+1:]
+	}
+	parts[5] = rest
+	return parts, true
+}
+
+func colonOutsideVariable(s string) int {
+	inVar := false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case !inVar && s[i] == '$' && i+1 < len(s) && s[i+1] == '{':
+			if strings.IndexByte(s[i:], '}') > 0 {
+				inVar = true
+			}
+		case inVar && s[i] == '}':
+			inVar = false
+		case !inVar && s[i] == ':':
+			return i
+		}
+	}
+	return -1
+}

@@ -60,7 +60,7 @@ type resourcePattern struct {
 
 func compileResource(r string, vars bool) (resourcePattern, string) {
 	rp := resourcePattern{raw: r}
-	parts, ok := splitARN(r)
+	parts, ok := splitARNPattern(r)
 	if !ok {
 		return rp, fmt.Sprintf("resource %q is not an ARN; write arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, or \"*\" for all resources", r)
 	}
@@ -86,14 +86,14 @@ func compileResource(r string, vars bool) (resourcePattern, string) {
 // match reports whether resource matches. ok is false when a policy variable
 // in the pattern has no value; AWS then treats the entry as matching nothing
 // (and, in NotResource, as not applying).
-func (rp *resourcePattern) match(resource string, ctx *Context) (matched, ok bool) {
+func (rp *resourcePattern) match(res *splitResource, ctx *Context) (matched, ok bool) {
 	if rp.any {
 		return true, true
 	}
-	parts, isARN := splitARN(resource)
-	if !isARN {
+	if !res.isARN {
 		return false, true
 	}
+	parts := &res.parts
 	for i := range 4 {
 		m, ok := rp.parts[i].match(parts[i+1], true, ctx)
 		if !ok {
@@ -106,14 +106,26 @@ func (rp *resourcePattern) match(resource string, ctx *Context) (matched, ok boo
 	return rp.rest.match(parts[5], false, ctx)
 }
 
+// splitResource is a request's resource split into ARN parts once per
+// evaluation.
+type splitResource struct {
+	parts [6]string
+	isARN bool
+}
+
+func newSplitResource(resource string) splitResource {
+	parts, ok := splitARN(resource)
+	return splitResource{parts: parts, isARN: ok}
+}
+
 // matchResource reports whether the Resource (or NotResource) element applies.
-func (s *statement) matchResource(resource string, ctx *Context) bool {
+func (s *statement) matchResource(res *splitResource, ctx *Context) bool {
 	if !s.hasResource {
 		return true
 	}
 	hit := false
 	for i := range s.resources {
-		m, ok := s.resources[i].match(resource, ctx)
+		m, ok := s.resources[i].match(res, ctx)
 		if !ok {
 			// An entry with an unresolvable variable makes the element
 			// not apply, whether it is Resource or NotResource.
@@ -344,7 +356,7 @@ func (s *statement) matchConditions(ctx *Context) bool {
 // applies evaluates the statement against a request and returns how its
 // principal element matched (matchNone when the statement does not apply).
 // Cheap checks come first.
-func (s *statement) applies(r *Request) principalMatch {
+func (s *statement) applies(r *Request, res *splitResource) principalMatch {
 	if !s.matchAction(r.Action) {
 		return matchNone
 	}
@@ -352,7 +364,7 @@ func (s *statement) applies(r *Request) principalMatch {
 	if pm == matchNone {
 		return matchNone
 	}
-	if !s.matchResource(r.Resource, r.Context) {
+	if !s.matchResource(res, r.Context) {
 		return matchNone
 	}
 	if !s.matchConditions(r.Context) {
