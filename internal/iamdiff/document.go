@@ -40,7 +40,7 @@ type Request struct {
 const Anonymous = "anonymous"
 
 // Marshal returns the compact JSON form of the document (one line, keys sorted).
-func (d *Document) Marshal() []byte {
+func (d Document) Marshal() []byte {
 	b, err := json.Marshal(d)
 	if err != nil {
 		panic("iamdiff: document does not marshal: " + err.Error())
@@ -56,7 +56,7 @@ func ParseDocument(b []byte) (Document, error) {
 }
 
 // Clone returns a deep copy of the document.
-func (d *Document) Clone() Document {
+func (d Document) Clone() Document {
 	c, err := ParseDocument(d.Marshal())
 	if err != nil {
 		panic("iamdiff: document does not round-trip: " + err.Error())

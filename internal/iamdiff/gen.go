@@ -430,7 +430,11 @@ func (g *gen) actionPattern(match bool) string {
 			case 2:
 				s = strings.ToLower(g.action)
 			case 3:
-				s = strings.ToUpper(svc) + ":" + name
+				// The service prefix is case-insensitive too; kept rare.
+				s = g.action
+				if g.chance(0.2) {
+					s = strings.ToUpper(svc) + ":" + name
+				}
 			case 4:
 				s = svc + ":*"
 			case 5:
@@ -1079,6 +1083,9 @@ func (g *gen) stringCondition(k keyDef, v string, present, want bool) (string, a
 
 // valueWithVariables rewrites v with a policy variable standing for a part of it.
 func (g *gen) valueWithVariables(v string) (string, bool) {
+	if strings.ContainsAny(v, "*?") && g.chance(0.5) {
+		return strings.NewReplacer("*", "${*}", "?", "${?}").Replace(v), true
+	}
 	for _, k := range g.r.Perm(len(varSources)) {
 		key := varSources[k]
 		w, ok := g.ctx[key].(string)

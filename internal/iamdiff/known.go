@@ -17,6 +17,11 @@ type KnownDifference struct {
 	// Matches recognises the shape of a disagreeing case, given both decisions.
 	Matches func(d Document, trellis, sim string) bool
 
+	// Example is a minimal evaluation document that shows the difference, and Expected
+	// the decision AWS documents for it (trellis's). Tests check both evaluators on it.
+	Example  string
+	Expected string
+
 	// Adjust rewrites the document into one on which iam-simulate, with its own
 	// semantics, must reach the decision the AWS documentation describes. The comparator
 	// evaluates the adjusted document with iam-simulate and counts the case as this known
@@ -28,7 +33,14 @@ type KnownDifference struct {
 // KnownDifferences is the table of documented differences, in the order they are tried.
 var KnownDifferences = []KnownDifference{
 	{
-		Kind: "notprincipal-layers",
+		Kind:     "notprincipal-layers",
+		Expected: "ExplicitDeny",
+		Example: `{
+  "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}],
+  "resourcePolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::examplebucket/*"}]},
+  "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "arn:aws:s3:::examplebucket/a.txt", "resourceAccount": "111122223333",
+    "context": {"aws:PrincipalArn": "arn:aws:iam::111122223333:user/alice", "aws:PrincipalAccount": "111122223333"}}
+}`,
 		Description: "A Deny statement with NotPrincipal in a resource policy still denies a caller when the " +
 			"element lists only some of the caller's identities (for example only its account, or the account " +
 			"and the role but not the session). iam-simulate exempts the caller as soon as any one entry " +
@@ -45,7 +57,14 @@ var KnownDifferences = []KnownDifference{
 		Adjust: adjustNotPrincipal,
 	},
 	{
-		Kind: "session-policy-session-arn",
+		Kind:     "session-policy-session-arn",
+		Expected: "Allow",
+		Example: `{
+  "sessionPolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]},
+  "resourcePolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:sts::111122223333:assumed-role/Reader/sess-01"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::examplebucket/*"}]},
+  "request": {"principal": "arn:aws:sts::111122223333:assumed-role/Reader/sess-01", "action": "s3:GetObject", "resource": "arn:aws:s3:::examplebucket/a.txt", "resourceAccount": "111122223333",
+    "context": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/Reader", "aws:PrincipalAccount": "111122223333"}}
+}`,
 		Description: "A same-account resource policy that names the role session's own ARN grants access even " +
 			"when the session policy does not allow it. iam-simulate always requires the session policy to allow.",
 		DocURL: "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session",
@@ -61,7 +80,12 @@ var KnownDifferences = []KnownDifference{
 		Adjust: adjustSessionArn,
 	},
 	{
-		Kind: "root-user",
+		Kind:     "root-user",
+		Expected: "Allow",
+		Example: `{
+  "request": {"principal": "arn:aws:iam::111122223333:root", "action": "s3:GetObject", "resource": "arn:aws:s3:::examplebucket/a.txt", "resourceAccount": "111122223333",
+    "context": {"aws:PrincipalArn": "arn:aws:iam::111122223333:root", "aws:PrincipalAccount": "111122223333"}}
+}`,
 		Description: "The root user of the resource's account has full access to it without any identity " +
 			"policy (it cannot have one); only explicit denies, SCPs, RCPs and endpoint policies limit it. " +
 			"iam-simulate has no special case for the root user, so it finds no identity-based allow.",
@@ -87,7 +111,13 @@ var KnownDifferences = []KnownDifference{
 func init() {
 	KnownDifferences = append(KnownDifferences,
 		KnownDifference{
-			Kind: "resource-variable-before-separator",
+			Kind:     "resource-variable-before-separator",
+			Expected: "Allow",
+			Example: `{
+  "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:us-east-1:111122223333:${aws:username}-queue"}]}],
+  "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "sqs:SendMessage", "resource": "arn:aws:sqs:us-east-1:111122223333:alice-queue", "resourceAccount": "111122223333",
+    "context": {"aws:username": "alice"}}
+}`,
 			Description: "A Resource whose resource part starts with a policy variable, before any '/' (such as " +
 				"arn:aws:sqs:us-east-1:111122223333:${aws:username}-queue), never matches in iam-simulate: it takes " +
 				"the ':' inside the variable name for the end of a resource-type segment, which then differs from " +
@@ -102,7 +132,35 @@ func init() {
 			Adjust: adjustResourceVariables,
 		},
 		KnownDifference{
-			Kind: "lattice-key-case",
+			Kind:     "arn-condition-variable",
+			Expected: "Allow",
+			Example: `{
+  "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+    "Condition": {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::${aws:PrincipalAccount}:user/alice"}}}]}],
+  "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "arn:aws:s3:::examplebucket/a.txt", "resourceAccount": "111122223333",
+    "context": {"aws:PrincipalArn": "arn:aws:iam::111122223333:user/alice", "aws:PrincipalAccount": "111122223333"}}
+}`,
+			Description: "An Arn* condition value with a policy variable (such as " +
+				"arn:aws:iam::${aws:PrincipalAccount}:role/Reader): iam-simulate splits the value into ARN fields " +
+				"at every ':' before substituting the variable, so the ':' inside the variable name breaks the " +
+				"fields and the value never matches; trellis substitutes the variable and compares.",
+			DocURL: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-conditionelement",
+			DocFact: "You can use a policy variable for Condition values in any condition that involves the string " +
+				"operators or the ARN operators (ArnEquals, ArnLike, ...).",
+			Matches: func(d Document, trellis, sim string) bool {
+				return len(arnConditionVariables(d)) > 0
+			},
+			Adjust: adjustArnConditionVariables,
+		},
+		KnownDifference{
+			Kind:     "lattice-key-case",
+			Expected: "ImplicitDeny",
+			Example: `{
+  "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "vpc-lattice-svcs:Invoke", "Resource": "*",
+    "Condition": {"StringEquals": {"vpc-lattice-svcs:requestmethod": "GET"}}}]}],
+  "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "vpc-lattice-svcs:Invoke", "resource": "arn:aws:vpc-lattice:us-east-1:111122223333:service/svc-0123456789abcdef0/orders", "resourceAccount": "111122223333",
+    "context": {"vpc-lattice-svcs:RequestMethod": "GET"}}
+}`,
 			Description: "A vpc-lattice-svcs: condition key written in a different case from the request's key (such " +
 				"as vpc-lattice-svcs:requestpath for vpc-lattice-svcs:RequestPath): trellis follows the VPC Lattice " +
 				"guide, for which these keys are case-sensitive, and finds the key missing; iam-simulate matches key " +
@@ -117,7 +175,14 @@ func init() {
 			Adjust: adjustLatticeKeyCase,
 		},
 		KnownDifference{
-			Kind: "ifexists-set-operator",
+			Kind:     "ifexists-set-operator",
+			Expected: "Allow",
+			Example: `{
+  "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+    "Condition": {"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": "team"}}}]}],
+  "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "arn:aws:s3:::examplebucket/a.txt", "resourceAccount": "111122223333",
+    "context": {}}
+}`,
 			Description: "ForAnyValue:...IfExists on a key the request does not have: the IfExists suffix makes the " +
 				"condition true, as on any operator but Null; iam-simulate ignores the suffix after a set operator " +
 				"and evaluates ForAnyValue on a missing key as false.",
@@ -130,21 +195,14 @@ func init() {
 			Adjust: adjustForAnyValueIfExists,
 		},
 		KnownDifference{
-			Kind: "notresource-unresolved-variable",
-			Description: "A NotResource element with a policy variable that has no value in the request (and no " +
-				"default): trellis treats the statement as not applying; iam-simulate treats that one entry as " +
-				"not matching, so the NotResource element, and the statement, can apply.",
-			DocURL: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html",
-			DocFact: "If AWS cannot resolve a variable, this might cause the entire statement to be invalid; a key that " +
-				"is not present in the request means that any attempt to match it fails and causes the statement to " +
-				"be invalid (\"Principal key values\").",
-			Matches: func(d Document, trellis, sim string) bool {
-				return len(unresolvedNotResourceStatements(d)) > 0
-			},
-			Adjust: adjustUnresolvedNotResource,
-		},
-		KnownDifference{
-			Kind: "ipv4-zero-prefix",
+			Kind:     "ipv4-zero-prefix",
+			Expected: "Allow",
+			Example: `{
+  "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+    "Condition": {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}}]}],
+  "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "arn:aws:s3:::examplebucket/a.txt", "resourceAccount": "111122223333",
+    "context": {"aws:SourceIp": "10.1.2.3"}}
+}`,
 			Description: "An IPv4 range with prefix length 0 (0.0.0.0/0) contains every IPv4 address; iam-simulate " +
 				"computes the mask with a 32-bit shift by 32, which JavaScript reduces to a shift by 0, and so " +
 				"matches only the address itself.",
@@ -158,7 +216,14 @@ func init() {
 			Adjust: adjustZeroPrefix,
 		},
 		KnownDifference{
-			Kind: "date-epoch-vs-iso",
+			Kind:     "date-epoch-vs-iso",
+			Expected: "Allow",
+			Example: `{
+  "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+    "Condition": {"DateLessThan": {"aws:CurrentTime": "1800000000"}}}]}],
+  "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "arn:aws:s3:::examplebucket/a.txt", "resourceAccount": "111122223333",
+    "context": {"aws:CurrentTime": "2024-06-01T12:00:00Z"}}
+}`,
 			Description: "A Date condition that compares an epoch (UNIX time) value with an ISO 8601 one: " +
 				"iam-simulate reads the epoch number as milliseconds against ISO dates parsed to milliseconds " +
 				"since 1970, so it compares seconds with milliseconds; trellis compares the instants.",
@@ -382,11 +447,23 @@ func substituteVariables(s string, ctx map[string]any) string {
 	}
 }
 
+// adjustResourceVariables substitutes the variables of those Resource and NotResource
+// values. A variable without a value cannot be substituted: in Resource the entry then
+// matches nothing, which iam-simulate computes too; a NotResource element with such an
+// entry does not apply (iam-simulate's own rule for unresolvable variables, and trellis's),
+// so its statement is removed.
 func adjustResourceVariables(d Document) (Document, bool) {
 	a := d.Clone()
+	ctx := d.Request.Context
 	changed := false
-	for _, pol := range allPolicies(a) {
-		for _, st := range Statements(pol) {
+	adjust := func(pol any) any {
+		p, ok := pol.(map[string]any)
+		if !ok {
+			return pol
+		}
+		kept := []any{}
+		for _, st := range Statements(p) {
+			drop := false
 			for _, el := range []string{"Resource", "NotResource"} {
 				v, ok := st[el]
 				if !ok {
@@ -394,12 +471,43 @@ func adjustResourceVariables(d Document) (Document, bool) {
 				}
 				vals := Strings(v)
 				for i, r := range vals {
-					if resourceVariableBeforeSeparator(r) {
-						vals[i] = substituteVariables(r, d.Request.Context)
-						changed = true
+					if !resourceVariableBeforeSeparator(r) {
+						continue
+					}
+					changed = true
+					vals[i] = substituteVariables(r, ctx)
+					if el == "NotResource" && hasNamedVariable(vals[i]) {
+						drop = true
 					}
 				}
 				st[el] = vals
+			}
+			if !drop {
+				kept = append(kept, st)
+			}
+		}
+		p["Statement"] = kept
+		return p
+	}
+	for i := range a.IdentityPolicies {
+		a.IdentityPolicies[i] = adjust(a.IdentityPolicies[i])
+	}
+	for i := range a.EndpointPolicies {
+		a.EndpointPolicies[i] = adjust(a.EndpointPolicies[i])
+	}
+	for i := range a.PermissionsBoundaries {
+		a.PermissionsBoundaries[i] = adjust(a.PermissionsBoundaries[i])
+	}
+	if a.ResourcePolicy != nil {
+		a.ResourcePolicy = adjust(a.ResourcePolicy)
+	}
+	if a.SessionPolicy != nil {
+		a.SessionPolicy = adjust(a.SessionPolicy)
+	}
+	for _, levels := range [][]OrgLevel{a.ServiceControlPolicies, a.ResourceControlPolicies} {
+		for i := range levels {
+			for j := range levels[i].Policies {
+				levels[i].Policies[j] = adjust(levels[i].Policies[j])
 			}
 		}
 	}
@@ -647,75 +755,47 @@ func adjustForAnyValueIfExists(d Document) (Document, bool) {
 	return a, changed
 }
 
-// unresolvedVariable reports whether s has a policy variable with no value in the
-// context and no default.
-func unresolvedVariable(s string, ctx map[string]any) bool {
-	return strings.Contains(substituteVariables(s, ctx), "${") &&
-		strings.Contains(strings.NewReplacer("${*}", "", "${?}", "", "${$}", "").Replace(substituteVariables(s, ctx)), "${")
+func isArnOperator(op string) bool {
+	return strings.HasPrefix(op[strings.Index(op, ":")+1:], "Arn")
 }
 
-func unresolvedNotResourceStatements(d Document) []map[string]any {
-	var out []map[string]any
-	for _, pol := range allPolicies(d) {
-		for _, st := range Statements(pol) {
-			for _, r := range Strings(st["NotResource"]) {
-				if unresolvedVariable(r, d.Request.Context) {
-					out = append(out, st)
-					break
+// hasNamedVariable reports whether s has a policy variable other than the escapes.
+func hasNamedVariable(s string) bool {
+	return strings.Contains(strings.NewReplacer("${*}", "", "${?}", "", "${$}", "").Replace(s), "${")
+}
+
+// arnConditionVariables returns the Arn* condition values that use a policy variable.
+func arnConditionVariables(d Document) []string {
+	var out []string
+	forEachCondition(d, func(op, key string, val any) (any, bool) {
+		if isArnOperator(op) {
+			for _, v := range Strings(val) {
+				if hasNamedVariable(v) {
+					out = append(out, v)
 				}
 			}
 		}
-	}
+		return nil, false
+	})
 	return out
 }
 
-// adjustUnresolvedNotResource removes the statements that cannot apply.
-func adjustUnresolvedNotResource(d Document) (Document, bool) {
+// adjustArnConditionVariables substitutes the variables of Arn* condition values.
+func adjustArnConditionVariables(d Document) (Document, bool) {
 	a := d.Clone()
-	changed := false
-	remove := func(pol any) any {
-		p, ok := pol.(map[string]any)
-		if !ok {
-			return pol
+	changed := forEachCondition(a, func(op, key string, val any) (any, bool) {
+		if !isArnOperator(op) {
+			return nil, false
 		}
-		kept := []any{}
-		for _, st := range Statements(p) {
-			drop := false
-			for _, r := range Strings(st["NotResource"]) {
-				if unresolvedVariable(r, d.Request.Context) {
-					drop = true
-				}
-			}
-			if drop {
-				changed = true
-				continue
-			}
-			kept = append(kept, st)
-		}
-		p["Statement"] = kept
-		return p
-	}
-	for i := range a.IdentityPolicies {
-		a.IdentityPolicies[i] = remove(a.IdentityPolicies[i])
-	}
-	for i := range a.EndpointPolicies {
-		a.EndpointPolicies[i] = remove(a.EndpointPolicies[i])
-	}
-	for i := range a.PermissionsBoundaries {
-		a.PermissionsBoundaries[i] = remove(a.PermissionsBoundaries[i])
-	}
-	if a.ResourcePolicy != nil {
-		a.ResourcePolicy = remove(a.ResourcePolicy)
-	}
-	if a.SessionPolicy != nil {
-		a.SessionPolicy = remove(a.SessionPolicy)
-	}
-	for _, levels := range [][]OrgLevel{a.ServiceControlPolicies, a.ResourceControlPolicies} {
-		for i := range levels {
-			for j := range levels[i].Policies {
-				levels[i].Policies[j] = remove(levels[i].Policies[j])
+		vals := Strings(val)
+		hit := false
+		for i, v := range vals {
+			if hasNamedVariable(v) {
+				vals[i] = substituteVariables(v, d.Request.Context)
+				hit = true
 			}
 		}
-	}
+		return vals, hit
+	})
 	return a, changed
 }
