@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -182,7 +183,9 @@ func (rep *Report) Summary(w io.Writer) {
 	}
 	fmt.Fprintf(w, "disagreements: %d\n", rep.Count(Disagree))
 	fmt.Fprintf(w, "iam-simulate errors: %d\n", rep.Count(SimError))
+	errorCauses(w, rep.Filter(SimError), func(r Result) string { return r.Sim.Error })
 	fmt.Fprintf(w, "trellis errors: %d\n", rep.Count(TrellisError))
+	errorCauses(w, rep.Filter(TrellisError), func(r Result) string { return r.TrellisErr })
 
 	// Decisions and the separately compared endpoint-principal cases.
 	dec := map[string]int{}
@@ -296,4 +299,48 @@ func WriteJSONL(w io.Writer, results []Result) error {
 		}
 	}
 	return nil
+}
+
+var (
+	errIndex    = regexp.MustCompile(`\[\d+\]`)
+	errPosition = regexp.MustCompile(`\d+:\d+: `)
+	errQuoted   = regexp.MustCompile(`"[^"]*"`)
+)
+
+// errorCauses prints the most frequent error messages, with indexes, positions and quoted
+// values blanked so that one cause counts once.
+func errorCauses(w io.Writer, rs []Result, msg func(Result) string) {
+	counts := map[string]int{}
+	example := map[string]string{}
+	for _, r := range rs {
+		m := msg(r)
+		// Keep the message, not where in the document it is.
+		if i := strings.LastIndex(m, "error: "); i >= 0 {
+			m = m[i+len("error: "):]
+		}
+		if strings.HasPrefix(m, "Statement") {
+			if _, rest, ok := strings.Cut(m, ": "); ok {
+				m = rest
+			}
+		}
+		k := errQuoted.ReplaceAllString(errPosition.ReplaceAllString(errIndex.ReplaceAllString(m, "[i]"), ""), `"…"`)
+		counts[k]++
+		if _, ok := example[k]; !ok {
+			example[k] = r.Case.Name()
+		}
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return counts[keys[i]] > counts[keys[j]] || counts[keys[i]] == counts[keys[j]] && keys[i] < keys[j]
+	})
+	for i, k := range keys {
+		if i == 5 {
+			fmt.Fprintf(w, "  ... and %d more causes\n", len(keys)-5)
+			break
+		}
+		fmt.Fprintf(w, "  %d× (e.g. case %s) %s\n", counts[k], example[k], k)
+	}
 }
