@@ -41,10 +41,18 @@ type Result struct {
 	AdjustedDoc *Document
 }
 
-// Report is the result of a run.
+// Report is the result of a run: counts over every case, and the results that are not
+// agreements (every result with Config.KeepAll).
 type Report struct {
-	Seed    uint64
-	Results []Result
+	Seed          uint64
+	Cases         int
+	Outcomes      map[Outcome]int
+	KnownKinds    map[string]int // known differences by kind (kinds joined with "+")
+	Decisions     map[string]int // trellis's decisions
+	Resolved      int            // cases whose endpoint principals were resolved for iam-simulate
+	ResolvedAgree int
+	Features      map[string]int // cases exercising each feature
+	Results       []Result
 }
 
 // Config says what to run.
@@ -54,19 +62,75 @@ type Config struct {
 	Root     string    // repository root
 	Evaluate Evaluator // trellis
 	Cases    []Case    // if set, used instead of generating Seed/N
+	KeepAll  bool      // keep every result, not only those that are not agreements
+	Batch    int       // cases per iam-simulate process (default 5000)
 }
 
 // Run generates the cases, evaluates them with trellis and with iam-simulate (one Node
-// process per batch) and compares the decisions.
+// process per batch of cases) and compares the decisions.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
-	cases := cfg.Cases
-	if cases == nil {
-		cases = Generate(cfg.Seed, cfg.N)
+	rep := &Report{
+		Seed: cfg.Seed, Outcomes: map[Outcome]int{}, KnownKinds: map[string]int{},
+		Decisions: map[string]int{}, Features: map[string]int{},
 	}
-	rep := &Report{Seed: cfg.Seed, Results: make([]Result, len(cases))}
+	n := cfg.N
+	if cfg.Cases != nil {
+		n = len(cfg.Cases)
+	}
+	batch := cfg.Batch
+	if batch <= 0 {
+		batch = 5000
+	}
+	for start := 0; start < n; start += batch {
+		end := min(start+batch, n)
+		var cases []Case
+		if cfg.Cases != nil {
+			cases = cfg.Cases[start:end]
+		} else {
+			cases = make([]Case, 0, end-start)
+			for i := start; i < end; i++ {
+				cases = append(cases, GenerateCase(cfg.Seed, i))
+			}
+		}
+		results, err := compareBatch(ctx, cfg, cases)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range results {
+			rep.add(r, cfg.KeepAll)
+		}
+	}
+	return rep, nil
+}
+
+func (rep *Report) add(r Result, keep bool) {
+	rep.Cases++
+	rep.Outcomes[r.Outcome]++
+	if r.Outcome == Known {
+		rep.KnownKinds[r.Known]++
+	}
+	if r.Outcome != SimError && r.Outcome != TrellisError {
+		rep.Decisions[r.Trellis]++
+	}
+	if r.Resolved {
+		rep.Resolved++
+		if r.Outcome == Agree {
+			rep.ResolvedAgree++
+		}
+	}
+	for _, t := range r.Case.Tags {
+		rep.Features[t]++
+	}
+	if keep || r.Outcome != Agree {
+		rep.Results = append(rep.Results, r)
+	}
+}
+
+func compareBatch(ctx context.Context, cfg Config, cases []Case) ([]Result, error) {
+	results := make([]Result, len(cases))
 	simDocs := make([][]byte, len(cases))
 	for i := range cases {
-		r := &rep.Results[i]
+		r := &results[i]
 		r.Case = &cases[i]
 		r.SimDoc, r.Resolved = SimulatorView(cases[i].Doc)
 		simDocs[i] = r.SimDoc.Marshal()
@@ -77,8 +141,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	var adjust []int
 	var adjustDocs [][]byte
-	for i := range rep.Results {
-		r := &rep.Results[i]
+	for i := range results {
+		r := &results[i]
 		r.Sim = sims[i]
 		dec, expl, err := cfg.Evaluate(r.Case.Doc.Marshal())
 		r.Trellis, r.Explanation = dec, expl
@@ -92,6 +156,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			r.Outcome = TrellisError
 		case r.Trellis == r.Sim.Decision:
 			r.Outcome = Agree
+			r.Explanation = nil // not needed, and large
 		default:
 			r.Outcome = Disagree
 			// Every known difference whose shape the case has is applied: the case is a
@@ -129,26 +194,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, err
 		}
 		for j, i := range adjust {
-			r := &rep.Results[i]
+			r := &results[i]
 			r.Adjusted = &adj[j]
 			if adj[j].Error == "" && adj[j].Decision == r.Trellis {
 				r.Outcome = Known
 			}
 		}
 	}
-	return rep, nil
+	return results, nil
 }
 
-// Count returns how many results have the outcome.
-func (rep *Report) Count(o Outcome) int {
-	n := 0
-	for _, r := range rep.Results {
-		if r.Outcome == o {
-			n++
-		}
-	}
-	return n
-}
+// Count returns how many cases have the outcome.
+func (rep *Report) Count(o Outcome) int { return rep.Outcomes[o] }
 
 // Filter returns the results with the outcome.
 func (rep *Report) Filter(o Outcome) []Result {
@@ -163,56 +220,29 @@ func (rep *Report) Filter(o Outcome) []Result {
 
 // Summary prints the counts of a run.
 func (rep *Report) Summary(w io.Writer) {
-	n := len(rep.Results)
-	fmt.Fprintf(w, "cases: %d (seed %d)\n", n, rep.Seed)
+	fmt.Fprintf(w, "cases: %d (seed %d)\n", rep.Cases, rep.Seed)
 	fmt.Fprintf(w, "agreements: %d\n", rep.Count(Agree))
-	known := map[string]int{}
-	for _, r := range rep.Results {
-		if r.Outcome == Known {
-			known[r.Known]++
-		}
-	}
 	fmt.Fprintf(w, "known differences: %d\n", rep.Count(Known))
-	kinds := make([]string, 0, len(known))
-	for k := range known {
+	kinds := make([]string, 0, len(rep.KnownKinds))
+	for k := range rep.KnownKinds {
 		kinds = append(kinds, k)
 	}
 	sort.Strings(kinds)
 	for _, k := range kinds {
-		fmt.Fprintf(w, "  %s: %d\n", k, known[k])
+		fmt.Fprintf(w, "  %s: %d\n", k, rep.KnownKinds[k])
 	}
 	fmt.Fprintf(w, "disagreements: %d\n", rep.Count(Disagree))
 	fmt.Fprintf(w, "iam-simulate errors: %d\n", rep.Count(SimError))
 	errorCauses(w, rep.Filter(SimError), func(r Result) string { return r.Sim.Error })
 	fmt.Fprintf(w, "trellis errors: %d\n", rep.Count(TrellisError))
 	errorCauses(w, rep.Filter(TrellisError), func(r Result) string { return r.TrellisErr })
-
-	// Decisions and the separately compared endpoint-principal cases.
-	dec := map[string]int{}
-	sep, sepAgree := 0, 0
-	for _, r := range rep.Results {
-		if r.Outcome != SimError && r.Outcome != TrellisError {
-			dec[r.Trellis]++
-		}
-		if r.Resolved {
-			sep++
-			if r.Outcome == Agree {
-				sepAgree++
-			}
-		}
-	}
-	fmt.Fprintf(w, "trellis decisions: Allow %d, ImplicitDeny %d, ExplicitDeny %d\n", dec[Allow], dec[ImplicitDeny], dec[ExplicitDeny])
-	fmt.Fprintf(w, "endpoint policies naming principals (compared after resolving principals): %d cases, %d agreements\n", sep, sepAgree)
+	fmt.Fprintf(w, "trellis decisions: Allow %d, ImplicitDeny %d, ExplicitDeny %d\n", rep.Decisions[Allow], rep.Decisions[ImplicitDeny], rep.Decisions[ExplicitDeny])
+	fmt.Fprintf(w, "endpoint policies naming principals (compared after resolving principals): %d cases, %d agreements\n", rep.Resolved, rep.ResolvedAgree)
 }
 
 // Coverage prints how many cases exercise each feature (see Features).
 func (rep *Report) Coverage(w io.Writer) {
-	counts := map[string]int{}
-	for _, r := range rep.Results {
-		for _, t := range r.Case.Tags {
-			counts[t]++
-		}
-	}
+	counts := rep.Features
 	keys := make([]string, 0, len(counts))
 	for k := range counts {
 		keys = append(keys, k)

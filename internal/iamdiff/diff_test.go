@@ -56,6 +56,7 @@ func TestDifferential(t *testing.T) {
 		}
 		cfg.Seed = seed
 		cfg.Cases = []Case{GenerateCase(seed, idx)}
+		cfg.KeepAll = true
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()

@@ -265,7 +265,7 @@ func TestKnownDifferenceExamples(t *testing.T) {
 func TestCompareClassifies(t *testing.T) {
 	root := requireSimulator(t)
 	fake := func(doc []byte) (string, json.RawMessage, error) { return Allow, json.RawMessage(`{}`), nil }
-	rep, err := Run(context.Background(), Config{Seed: 5, N: 200, Root: root, Evaluate: fake})
+	rep, err := Run(context.Background(), Config{Seed: 5, N: 200, Root: root, Evaluate: fake, KeepAll: true, Batch: 70})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,8 +273,8 @@ func TestCompareClassifies(t *testing.T) {
 	for _, o := range []Outcome{Agree, Known, Disagree, SimError, TrellisError} {
 		total += rep.Count(o)
 	}
-	if total != 200 {
-		t.Fatalf("outcomes add up to %d of 200", total)
+	if total != 200 || rep.Cases != 200 || len(rep.Results) != 200 {
+		t.Fatalf("outcomes add up to %d of 200 (%d cases, %d results)", total, rep.Cases, len(rep.Results))
 	}
 	for _, r := range rep.Results {
 		if r.Outcome == Agree && r.Sim.Decision != Allow {
