@@ -153,6 +153,28 @@ func init() {
 			Adjust: adjustArnConditionVariables,
 		},
 		KnownDifference{
+			Kind:     "escape-in-exact-string-operator",
+			Expected: "Allow",
+			Example: `{
+  "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+    "Condition": {"StringEquals": {"aws:PrincipalTag/team": "a${*}b"}}}]}],
+  "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "arn:aws:s3:::examplebucket/a.txt", "resourceAccount": "111122223333",
+    "context": {"aws:PrincipalTag/team": "a*b"}}
+}`,
+			Description: "The special variables ${*}, ${?} and ${$} in the value of a StringEquals, StringNotEquals, " +
+				"StringEqualsIgnoreCase or StringNotEqualsIgnoreCase condition stand for the characters *, ? and $; " +
+				"iam-simulate substitutes them only in operators that take wildcards, and elsewhere compares the " +
+				"four characters \"${*}\" literally.",
+			DocURL: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-specialchars",
+			DocFact: "The special predefined policy variables ${*}, ${?} and ${$} stand for the *, ? and $ characters and " +
+				"can be used in any string where you can use regular policy variables, which includes the values of " +
+				"every string condition operator.",
+			Matches: func(d Document, trellis, sim string) bool {
+				return len(exactStringEscapes(d)) > 0
+			},
+			Adjust: adjustExactStringEscapes,
+		},
+		KnownDifference{
 			Kind:     "lattice-key-case",
 			Expected: "ImplicitDeny",
 			Example: `{
@@ -792,6 +814,51 @@ func adjustArnConditionVariables(d Document) (Document, bool) {
 		for i, v := range vals {
 			if hasNamedVariable(v) {
 				vals[i] = substituteVariables(v, d.Request.Context)
+				hit = true
+			}
+		}
+		return vals, hit
+	})
+	return a, changed
+}
+
+// isExactStringOperator reports whether op is a string operator without wildcards:
+// String(Not)Equals(IgnoreCase), possibly with a set operator or IfExists.
+func isExactStringOperator(op string) bool {
+	base := strings.TrimSuffix(op[strings.Index(op, ":")+1:], "IfExists")
+	return strings.HasPrefix(base, "String") && !strings.HasSuffix(base, "Like")
+}
+
+var escapes = strings.NewReplacer("${*}", "*", "${?}", "?", "${$}", "$")
+
+func exactStringEscapes(d Document) []string {
+	var out []string
+	forEachCondition(d, func(op, key string, val any) (any, bool) {
+		if isExactStringOperator(op) {
+			for _, v := range Strings(val) {
+				if escapes.Replace(v) != v {
+					out = append(out, v)
+				}
+			}
+		}
+		return nil, false
+	})
+	return out
+}
+
+// adjustExactStringEscapes writes those escapes as the characters they stand for, which
+// operators without wildcards compare literally.
+func adjustExactStringEscapes(d Document) (Document, bool) {
+	a := d.Clone()
+	changed := forEachCondition(a, func(op, key string, val any) (any, bool) {
+		if !isExactStringOperator(op) {
+			return nil, false
+		}
+		vals := Strings(val)
+		hit := false
+		for i, v := range vals {
+			if r := escapes.Replace(v); r != v {
+				vals[i] = r
 				hit = true
 			}
 		}
