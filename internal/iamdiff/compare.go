@@ -337,23 +337,27 @@ var (
 	errQuoted   = regexp.MustCompile(`"[^"]*"`)
 )
 
+// ErrorCause reduces an error message to its cause: the message without where in the
+// document it arose, with indexes, positions and quoted values blanked.
+func ErrorCause(m string) string {
+	if i := strings.LastIndex(m, "error: "); i >= 0 {
+		m = m[i+len("error: "):]
+	}
+	if strings.HasPrefix(m, "Statement") {
+		if _, rest, ok := strings.Cut(m, ": "); ok {
+			m = rest
+		}
+	}
+	return errQuoted.ReplaceAllString(errPosition.ReplaceAllString(errIndex.ReplaceAllString(m, "[i]"), ""), `"…"`)
+}
+
 // errorCauses prints the most frequent error messages, with indexes, positions and quoted
 // values blanked so that one cause counts once.
 func errorCauses(w io.Writer, rs []Result, msg func(Result) string) {
 	counts := map[string]int{}
 	example := map[string]string{}
 	for _, r := range rs {
-		m := msg(r)
-		// Keep the message, not where in the document it is.
-		if i := strings.LastIndex(m, "error: "); i >= 0 {
-			m = m[i+len("error: "):]
-		}
-		if strings.HasPrefix(m, "Statement") {
-			if _, rest, ok := strings.Cut(m, ": "); ok {
-				m = rest
-			}
-		}
-		k := errQuoted.ReplaceAllString(errPosition.ReplaceAllString(errIndex.ReplaceAllString(m, "[i]"), ""), `"…"`)
+		k := ErrorCause(msg(r))
 		counts[k]++
 		if _, ok := example[k]; !ok {
 			example[k] = r.Case.Name()

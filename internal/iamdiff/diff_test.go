@@ -16,7 +16,7 @@ var (
 	flagN        = flag.Int("iamdiff.n", 2000, "number of generated cases for TestDifferential")
 	flagSeed     = flag.Uint64("iamdiff.seed", 1, "generator seed for TestDifferential")
 	flagOut      = flag.String("iamdiff.out", "", "write the disagreeing cases (and errors) to this file as JSON lines")
-	flagShow     = flag.Int("iamdiff.show", 20, "print at most this many disagreeing cases in full")
+	flagShow     = flag.Int("iamdiff.show", 10, "print at most this many disagreeing cases in full (errors are printed once per cause)")
 	flagCase     = flag.String("iamdiff.case", "", "run only this case, given as seed/index, and print it in full with both evaluators' explanations")
 	flagCoverage = flag.Bool("iamdiff.coverage", false, "print how many cases exercise each feature")
 )
@@ -100,21 +100,41 @@ func TestDifferential(t *testing.T) {
 		}
 		t.Logf("wrote %d disagreeing or failing cases to %s", len(bad), *flagOut)
 	}
-	for i, r := range bad {
-		if i >= *flagShow {
-			t.Errorf("... and %d more (use -iamdiff.out=FILE to get them all)", len(bad)-i)
-			break
+	// Disagreements in full, up to -iamdiff.show; errors once per cause.
+	shown, hidden := 0, 0
+	causes := map[string]int{}
+	for _, r := range bad {
+		var cause string
+		switch r.Outcome {
+		case SimError:
+			cause = "sim: " + ErrorCause(r.Sim.Error)
+		case TrellisError:
+			cause = "trellis: " + ErrorCause(r.TrellisErr)
+		}
+		if cause != "" {
+			causes[cause]++
+			if causes[cause] > 1 {
+				continue
+			}
+		} else if shown >= *flagShow {
+			hidden++
+			continue
+		} else {
+			shown++
 		}
 		var b bytes.Buffer
 		r.Describe(&b)
 		switch r.Outcome {
 		case SimError:
-			t.Errorf("iam-simulate could not evaluate a generated case (the generator must only produce cases it accepts):\n%s", b.String())
+			t.Errorf("iam-simulate could not evaluate a generated case (the generator must only produce cases it accepts); %d cases have this cause:\n%s", rep.Count(SimError), b.String())
 		case TrellisError:
-			t.Errorf("trellis rejected a case iam-simulate evaluated:\n%s", b.String())
+			t.Errorf("trellis rejected a case iam-simulate evaluated (first case of this cause; the summary counts them):\n%s", b.String())
 		default:
 			t.Errorf("disagreement:\n%s", b.String())
 		}
+	}
+	if hidden > 0 {
+		t.Errorf("... and %d more disagreements (use -iamdiff.out=FILE to get them all)", hidden)
 	}
 }
 
