@@ -93,9 +93,6 @@ func (g *gen) document() Document {
 		Context:         g.ctx,
 	}}
 	cross := g.p.account != "" && g.p.account != g.resAcct
-	if cross {
-	} else if g.p.iam() {
-	}
 
 	if g.p.iam() {
 		pIdentity := 0.9
@@ -105,14 +102,14 @@ func (g *gen) document() Document {
 		if g.chance(pIdentity) {
 			n := 1 + g.intn(2)
 			for i := 0; i < n; i++ {
-				d.IdentityPolicies = append(d.IdentityPolicies, g.identityPolicy("identity", 0.8))
+				d.IdentityPolicies = append(d.IdentityPolicies, g.identityPolicy(0.8))
 			}
 		}
 		if g.p.kind != "root" && g.chance(0.22) {
-			d.PermissionsBoundaries = []any{g.identityPolicy("boundary", 0.85)}
+			d.PermissionsBoundaries = []any{g.identityPolicy(0.85)}
 		}
 		if g.p.kind == "session" && g.chance(0.35) {
-			d.SessionPolicy = g.identityPolicy("session", 0.85)
+			d.SessionPolicy = g.identityPolicy(0.85)
 		}
 		if g.p.account != acctOutside && g.chance(0.3) {
 			d.ServiceControlPolicies = g.scps()
@@ -351,7 +348,7 @@ func policy(statements []any, g *gen) map[string]any {
 
 // identityPolicy builds an identity policy, permissions boundary or session policy: one or
 // more statements, the first an Allow that matches the request with probability pMatch.
-func (g *gen) identityPolicy(layer string, pMatch float64) map[string]any {
+func (g *gen) identityPolicy(pMatch float64) map[string]any {
 	n := 1 + g.intn(3)
 	sts := make([]any, 0, n)
 	for i := 0; i < n; i++ {
