@@ -35,10 +35,26 @@ func NewCedar(src string) (*Cedar, error) {
 // principal (the role for a role session, or the anonymous entity), the
 // resource (an entity for the request's path, whose parent is the service
 // it was routed to, in a one-entity EntityMap), and a context record with the
-// same facts trellis gets as condition keys; then it authorises.
+// same facts trellis gets as condition keys (four with Facts.Lean); then it
+// authorises.
 func (c *Cedar) Decide(f *Facts) (bool, error) {
 	principal := cedar.NewEntityUID(cedarAnonymous, "anonymous")
-	ctx := cedar.RecordMap{
+	if !f.Anonymous() {
+		principal = cedar.NewEntityUID(cedarRole, cedar.String(f.PrincipalARN))
+	}
+	var ctx cedar.RecordMap
+	if f.Lean {
+		ctx = cedar.RecordMap{
+			"principalType": cedar.String(f.PrincipalType),
+			"requestMethod": cedar.String(f.Method),
+			"sourceVpc":     cedar.String(f.SourceVPC),
+		}
+		if f.PrincipalOrgID != "" {
+			ctx["principalOrgID"] = cedar.String(f.PrincipalOrgID)
+		}
+		return c.authorize(f, principal, ctx)
+	}
+	ctx = cedar.RecordMap{
 		"principalType":   cedar.String(f.PrincipalType),
 		"sourceIp":        cedar.IPAddr(netip.PrefixFrom(f.SourceAddr, f.SourceAddr.BitLen())),
 		"secureTransport": cedar.Boolean(f.SecureTransport),
@@ -48,7 +64,6 @@ func (c *Cedar) Decide(f *Facts) (bool, error) {
 		"serviceArn":      cedar.String(f.ServiceARN),
 	}
 	if !f.Anonymous() {
-		principal = cedar.NewEntityUID(cedarRole, cedar.String(f.PrincipalARN))
 		if f.PrincipalOrgID != "" {
 			ctx["principalOrgID"] = cedar.String(f.PrincipalOrgID)
 		}
@@ -58,6 +73,10 @@ func (c *Cedar) Decide(f *Facts) (bool, error) {
 			ctx["principalTags"] = cedar.NewRecord(cedar.RecordMap{"team": cedar.String(f.TeamTag)})
 		}
 	}
+	return c.authorize(f, principal, ctx)
+}
+
+func (c *Cedar) authorize(f *Facts, principal cedar.EntityUID, ctx cedar.RecordMap) (bool, error) {
 	resource := cedar.NewEntityUID(cedarPath, cedar.String(f.Resource))
 	entities := cedar.EntityMap{
 		resource: {UID: resource, Parents: cedar.NewEntityUIDSet(cedar.NewEntityUID(cedarService, cedar.String(f.ServiceARN)))},

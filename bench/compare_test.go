@@ -7,7 +7,8 @@ import (
 )
 
 // TestEquivalence puts every request variant to every engine under every
-// example and checks that each engine gives the decision IAM gives.
+// example, with the full and the lean context, and checks that each engine
+// gives the decision IAM gives.
 func TestEquivalence(t *testing.T) {
 	for i, ex := range Examples {
 		for _, engine := range Engines {
@@ -15,16 +16,19 @@ func TestEquivalence(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s/%s: %v", ex.Name, engine, err)
 			}
-			for _, v := range Variants {
-				f := AllowedRequest()
-				v.Change(&f)
-				got, err := d.Decide(&f)
-				if err != nil {
-					t.Errorf("%s/%s/%s: %v", ex.Name, engine, v.Name, err)
-					continue
-				}
-				if got != v.Allow[i] {
-					t.Errorf("%s/%s/%s: allowed %v, want %v", ex.Name, engine, v.Name, got, v.Allow[i])
+			for _, lean := range []bool{false, true} {
+				for _, v := range Variants {
+					f := AllowedRequest()
+					f.Lean = lean
+					v.Change(&f)
+					got, err := d.Decide(&f)
+					if err != nil {
+						t.Errorf("%s/%s/%s (lean %v): %v", ex.Name, engine, v.Name, lean, err)
+						continue
+					}
+					if got != v.Allow[i] {
+						t.Errorf("%s/%s/%s (lean %v): allowed %v, want %v", ex.Name, engine, v.Name, lean, got, v.Allow[i])
+					}
 				}
 			}
 		}
@@ -43,7 +47,7 @@ func TestVariantsChangeOneThing(t *testing.T) {
 	}
 }
 
-func benchmarkExample(b *testing.B, ex Example) {
+func benchmarkExample(b *testing.B, ex Example, lean bool) {
 	for _, engine := range Engines {
 		b.Run(engine, func(b *testing.B) {
 			d, err := New(engine, ex)
@@ -51,6 +55,7 @@ func benchmarkExample(b *testing.B, ex Example) {
 				b.Fatal(err)
 			}
 			f := AllowedRequest()
+			f.Lean = lean
 			b.ReportAllocs()
 			for b.Loop() {
 				ok, err := d.Decide(&f)
@@ -64,14 +69,25 @@ func benchmarkExample(b *testing.B, ex Example) {
 
 // BenchmarkGuideExample1 measures one allowed decision of the guide's
 // example 1 (organization only) per iteration, per engine. Each iteration
-// builds the engine's per-request input (Decider.Decide) and evaluates it.
-func BenchmarkGuideExample1(b *testing.B) { benchmarkExample(b, Examples[0]) }
+// builds the engine's per-request input from the request's facts, with the
+// eleven condition keys a gateway sets, and evaluates it (Decider.Decide).
+func BenchmarkGuideExample1(b *testing.B) { benchmarkExample(b, Examples[0], false) }
 
 // BenchmarkGuideExample2 is example 2: one role, GET only, one service.
-func BenchmarkGuideExample2(b *testing.B) { benchmarkExample(b, Examples[1]) }
+func BenchmarkGuideExample2(b *testing.B) { benchmarkExample(b, Examples[1], false) }
 
 // BenchmarkGuideExample3 is example 3: authenticated callers from one VPC.
-func BenchmarkGuideExample3(b *testing.B) { benchmarkExample(b, Examples[2]) }
+func BenchmarkGuideExample3(b *testing.B) { benchmarkExample(b, Examples[2], false) }
+
+// BenchmarkLeanExample1 to 3 are the same decisions with a context of only
+// the four facts the examples read (Facts.Lean).
+func BenchmarkLeanExample1(b *testing.B) { benchmarkExample(b, Examples[0], true) }
+
+// BenchmarkLeanExample2: see BenchmarkLeanExample1.
+func BenchmarkLeanExample2(b *testing.B) { benchmarkExample(b, Examples[1], true) }
+
+// BenchmarkLeanExample3: see BenchmarkLeanExample1.
+func BenchmarkLeanExample3(b *testing.B) { benchmarkExample(b, Examples[2], true) }
 
 // TestCrossAccount shows the one place where trellis's decision is more than
 // the guide policy: a caller from another account (same role name, same

@@ -26,10 +26,26 @@ func NewOPA(module string) (*OPA, error) {
 
 // Decide builds the input document (a map, as an HTTP gateway would build
 // it) with the principal, action, resource and a context object with the same
-// facts trellis gets as condition keys, and evaluates the prepared query.
+// facts trellis gets as condition keys (four with Facts.Lean), and evaluates
+// the prepared query.
 func (o *OPA) Decide(f *Facts) (bool, error) {
 	principal := "anonymous"
-	ctx := map[string]any{
+	if !f.Anonymous() {
+		principal = f.PrincipalARN
+	}
+	var ctx map[string]any
+	if f.Lean {
+		ctx = map[string]any{
+			"principalType": f.PrincipalType,
+			"requestMethod": f.Method,
+			"sourceVpc":     f.SourceVPC,
+		}
+		if f.PrincipalOrgID != "" {
+			ctx["principalOrgID"] = f.PrincipalOrgID
+		}
+		return o.eval(f, principal, ctx)
+	}
+	ctx = map[string]any{
 		"principalType":   f.PrincipalType,
 		"sourceIp":        f.SourceIP,
 		"secureTransport": f.SecureTransport,
@@ -39,7 +55,6 @@ func (o *OPA) Decide(f *Facts) (bool, error) {
 		"serviceArn":      f.ServiceARN,
 	}
 	if !f.Anonymous() {
-		principal = f.PrincipalARN
 		if f.PrincipalOrgID != "" {
 			ctx["principalOrgID"] = f.PrincipalOrgID
 		}
@@ -49,6 +64,10 @@ func (o *OPA) Decide(f *Facts) (bool, error) {
 			ctx["principalTags"] = map[string]any{"team": f.TeamTag}
 		}
 	}
+	return o.eval(f, principal, ctx)
+}
+
+func (o *OPA) eval(f *Facts, principal string, ctx map[string]any) (bool, error) {
 	input := map[string]any{
 		"principal": principal,
 		"action":    "vpc-lattice-svcs:Invoke",

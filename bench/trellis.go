@@ -23,10 +23,19 @@ func NewTrellis(doc string) (*Trellis, error) {
 
 // Decide resets the reused context, sets the request's condition keys (the
 // same eleven keys as trellis's own benchmark request, fewer for an anonymous
-// caller), fills in the request and evaluates it.
+// caller; four with Facts.Lean), fills in the request and evaluates it.
 func (t *Trellis) Decide(f *Facts) (bool, error) {
 	c := t.ctx
 	c.Reset()
+	if f.Lean {
+		if f.PrincipalOrgID != "" {
+			c.Set("aws:PrincipalOrgID", f.PrincipalOrgID)
+		}
+		c.Set("aws:PrincipalType", f.PrincipalType)
+		c.Set("vpc-lattice-svcs:RequestMethod", f.Method)
+		c.Set("vpc-lattice-svcs:SourceVpc", f.SourceVPC)
+		return t.evaluate(f)
+	}
 	if !f.Anonymous() {
 		if f.PrincipalOrgID != "" {
 			c.Set("aws:PrincipalOrgID", f.PrincipalOrgID)
@@ -44,12 +53,16 @@ func (t *Trellis) Decide(f *Facts) (bool, error) {
 	c.Set("vpc-lattice-svcs:Port", f.PortText)
 	c.Set("vpc-lattice-svcs:SourceVpc", f.SourceVPC)
 	c.Set("vpc-lattice-svcs:ServiceArn", f.ServiceARN)
+	return t.evaluate(f)
+}
+
+func (t *Trellis) evaluate(f *Facts) (bool, error) {
 	t.req = policy.Request{
 		Principal:       f.Principal,
 		Action:          "vpc-lattice-svcs:Invoke",
 		Resource:        f.Resource,
 		ResourceAccount: f.ResourceAccount,
-		Context:         c,
+		Context:         t.ctx,
 	}
 	return t.set.Evaluate(&t.req).Decision == policy.Allow, nil
 }
