@@ -14,8 +14,12 @@ const hexUpper = "0123456789ABCDEF"
 // isUnreserved reports whether c is an RFC 3986 unreserved character, the
 // only characters SigV4 leaves unencoded (besides '/' in paths).
 func isUnreserved(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~'
+	// Bit sets of A-Z a-z 0-9 - . _ ~ for bytes 0-63 and 64-127.
+	const lo, hi = 0x03ff600000000000, 0x47fffffe87fffffe
+	if c < 64 {
+		return lo>>c&1 != 0
+	}
+	return c < 128 && hi>>(c-64)&1 != 0
 }
 
 // isPathByte reports whether c may appear unencoded in a URI path
@@ -32,13 +36,11 @@ func isPathByte(c byte) bool {
 }
 
 func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
+	if d := c - '0'; d <= 9 {
+		return d, true
+	}
+	if d := (c | 0x20) - 'a'; d <= 5 {
+		return d + 10, true
 	}
 	return 0, false
 }
@@ -366,9 +368,8 @@ func (q *queryBuilder) appendCanonicalQuery(dst []byte, raw string, skip int) ([
 	return dst, true
 }
 
-// appendHeaderValue appends a header value in canonical form: leading and
-// trailing spaces and tabs removed, each run of spaces inside reduced to one.
-func appendHeaderValue(dst []byte, v string) []byte {
+// trimSpaceTab removes leading and trailing spaces and tabs.
+func trimSpaceTab(v string) string {
 	i, j := 0, len(v)
 	for i < j && (v[i] == ' ' || v[i] == '\t') {
 		i++
@@ -376,50 +377,43 @@ func appendHeaderValue(dst []byte, v string) []byte {
 	for j > i && (v[j-1] == ' ' || v[j-1] == '\t') {
 		j--
 	}
-	space := false
-	for ; i < j; i++ {
-		c := v[i]
-		if c == ' ' {
-			if space {
-				continue
-			}
-			space = true
-		} else {
-			space = false
+	return v[i:j]
+}
+
+// appendHeaderValue appends a header value in canonical form: leading and
+// trailing spaces and tabs removed, each run of spaces inside reduced to one.
+func appendHeaderValue(dst []byte, v string) []byte {
+	v = trimSpaceTab(v)
+	for {
+		i := strings.Index(v, "  ")
+		if i < 0 {
+			return append(dst, v...)
 		}
-		dst = append(dst, c)
+		dst = append(dst, v[:i+1]...)
+		v = v[i+2:]
+		for len(v) > 0 && v[0] == ' ' {
+			v = v[1:]
+		}
 	}
-	return dst
 }
 
 // isHeaderNameByte reports whether c may appear in a lowercase SignedHeaders
 // entry (an RFC 9110 token without uppercase letters).
 func isHeaderNameByte(c byte) bool {
-	if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' {
-		return true
+	// Bit sets of a-z 0-9 - ! # $ % & ' * + . ^ _ ` | ~ for bytes 0-63 and
+	// 64-127.
+	const lo, hi = 0x03ff6cfa00000000, 0x57ffffffc0000000
+	if c < 64 {
+		return lo>>c&1 != 0
 	}
-	switch c {
-	case '-', '!', '#', '$', '%', '&', '\'', '*', '+', '.', '^', '_', '`', '|', '~':
-		return true
-	}
-	return false
+	return c < 128 && hi>>(c-64)&1 != 0
 }
 
 // headerValues returns the values of the header whose lowercase name is
-// given, without allocating for canonical keys.
-func headerValues(h http.Header, lower string) []string {
-	var buf [64]byte
-	if len(lower) <= len(buf) {
-		upper := true
-		for i := 0; i < len(lower); i++ {
-			c := lower[i]
-			if upper && 'a' <= c && c <= 'z' {
-				c -= 'a' - 'A'
-			}
-			buf[i] = c
-			upper = c == '-'
-		}
-		if vs, ok := h[string(buf[:len(lower)])]; ok {
+// given; key holds its canonical MIME form when it fits (len(lower) <= 64).
+func headerValues(h http.Header, lower string, key *[64]byte) []string {
+	if len(lower) <= len(key) {
+		if vs, ok := h[string(key[:len(lower)])]; ok {
 			return vs
 		}
 	}
@@ -446,9 +440,22 @@ func requestHost(r *http.Request) string {
 	return ""
 }
 
-// headerFlags records which of the headers that matter were signed.
+// Headers whose values the verifier needs besides their canonical form.
+const (
+	hAmzDate = iota
+	hToken
+	hRegionSet
+	hContentSHA256
+	hDate
+	numSpecial
+)
+
+// headerFlags records which of the headers that matter were signed, and the
+// values of those that were (saving a second lookup).
 type headerFlags struct {
-	host, amzDate, date, regionSet, token bool
+	host   bool
+	signed [numSpecial]bool
+	values [numSpecial][]string
 }
 
 // appendCanonicalHeaders appends the canonical headers block (each signed
@@ -459,43 +466,45 @@ func appendCanonicalHeaders(dst []byte, r *http.Request, signed string) ([]byte,
 	if signed == "" {
 		return dst, f, "SignedHeaders is empty"
 	}
+	var key [64]byte // canonical MIME form of the name, for the map lookup
 	prev := ""
-	for rest := signed; ; {
-		name := rest
-		i := strings.IndexByte(rest, ';')
-		if i >= 0 {
-			name, rest = rest[:i], rest[i+1:]
-		}
-		if name == "" {
-			return dst, f, "SignedHeaders has an empty header name"
-		}
-		for k := 0; k < len(name); k++ {
-			if !isHeaderNameByte(name[k]) {
-				return dst, f, "SignedHeaders must list lowercase header names separated by ';'"
+	for i := 0; ; i++ {
+		// One pass over the name: find its end, check its bytes, build its
+		// canonical form.
+		start := i
+		upper, valid := true, true
+		for ; i < len(signed) && signed[i] != ';'; i++ {
+			c := signed[i]
+			valid = valid && isHeaderNameByte(c)
+			if k := i - start; k < len(key) {
+				if upper && 'a' <= c && c <= 'z' {
+					c -= 'a' - 'A'
+				}
+				key[k] = c
+				upper = c == '-'
 			}
 		}
-		if prev != "" && name <= prev {
+		name := signed[start:i]
+		switch {
+		case name == "":
+			return dst, f, "SignedHeaders has an empty header name"
+		case !valid:
+			return dst, f, "SignedHeaders must list lowercase header names separated by ';'"
+		case prev != "" && name <= prev:
 			return dst, f, "SignedHeaders must be sorted and without duplicates"
 		}
 		prev = name
 		dst = append(dst, name...)
 		dst = append(dst, ':')
-		switch name {
-		case "host":
+		if name == "host" {
 			f.host = true
 			dst = appendHeaderValue(dst, requestHost(r))
-		default:
-			switch name {
-			case "x-amz-date":
-				f.amzDate = true
-			case "date":
-				f.date = true
-			case "x-amz-region-set":
-				f.regionSet = true
-			case "x-amz-security-token":
-				f.token = true
+		} else {
+			vs := headerValues(r.Header, name, &key)
+			if special := specialHeader(name); special >= 0 {
+				f.signed[special] = true
+				f.values[special] = vs
 			}
-			vs := headerValues(r.Header, name)
 			if len(vs) == 0 && name == "content-length" && r.ContentLength > 0 {
 				dst = appendInt(dst, r.ContentLength)
 			}
@@ -507,11 +516,30 @@ func appendCanonicalHeaders(dst []byte, r *http.Request, signed string) ([]byte,
 			}
 		}
 		dst = append(dst, '\n')
-		if i < 0 {
-			break
+		if i >= len(signed) {
+			return dst, f, ""
 		}
 	}
-	return dst, f, ""
+}
+
+// specialHeader returns the index of a header the verifier reads (hAmzDate
+// and so on), or -1.
+func specialHeader(name string) int {
+	if len(name) > 6 && name[:6] == "x-amz-" {
+		switch name[6:] {
+		case "date":
+			return hAmzDate
+		case "security-token":
+			return hToken
+		case "region-set":
+			return hRegionSet
+		case "content-sha256":
+			return hContentSHA256
+		}
+	} else if name == "date" {
+		return hDate
+	}
+	return -1
 }
 
 // hmacSHA256 computes HMAC-SHA256 of msg under key using buf as scratch,

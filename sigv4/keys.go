@@ -3,58 +3,133 @@ package sigv4
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding"
 	"errors"
+	"hash"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
-// keyCache is a small bounded map safe for concurrent use. When full, an
-// arbitrary entry is evicted to make room (Go's map iteration order is
-// randomised), so memory stays bounded whatever the keys.
+// keyCache is a small bounded map safe for concurrent use, with lock-free
+// reads. When it grows past its bound, an arbitrary eighth of its entries is
+// evicted, so memory stays bounded whatever the keys.
 type keyCache[K comparable, V any] struct {
-	mu  sync.RWMutex
-	m   map[K]V
-	max int
+	m       sync.Map
+	n       atomic.Int64
+	max     int64
+	evictMu sync.Mutex
 }
 
 func newKeyCache[K comparable, V any](max int) *keyCache[K, V] {
-	return &keyCache[K, V]{m: make(map[K]V, min(max, 64)), max: max}
+	return &keyCache[K, V]{max: int64(max)}
 }
 
 func (c *keyCache[K, V]) get(k K) (V, bool) {
-	c.mu.RLock()
-	v, ok := c.m[k]
-	c.mu.RUnlock()
-	return v, ok
+	v, ok := c.m.Load(k)
+	if !ok {
+		var zero V
+		return zero, false
+	}
+	return v.(V), true
 }
 
 func (c *keyCache[K, V]) put(k K, v V) {
-	c.mu.Lock()
-	if _, ok := c.m[k]; !ok && len(c.m) >= c.max {
-		for old := range c.m {
-			delete(c.m, old)
-			break
-		}
+	if _, loaded := c.m.Swap(k, v); loaded || c.n.Add(1) <= c.max {
+		return
 	}
-	c.m[k] = v
-	c.mu.Unlock()
+	if !c.evictMu.TryLock() {
+		return // another goroutine is evicting
+	}
+	defer c.evictMu.Unlock()
+	target := c.max - c.max/8
+	c.m.Range(func(key, _ any) bool {
+		if c.n.Load() <= target {
+			return false
+		}
+		if _, ok := c.m.LoadAndDelete(key); ok {
+			c.n.Add(-1)
+		}
+		return true
+	})
 }
 
-func (c *keyCache[K, V]) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.m)
-}
+func (c *keyCache[K, V]) len() int { return int(c.n.Load()) }
 
-// v4KeyID identifies a SigV4 signing key.
-type v4KeyID struct{ accessKeyID, date, region, service string }
-
-// v4KeyEntry is a cached signing key and the secret it was derived from
-// (a hit is only used if the secret is still the same).
+// v4KeyEntry is a cached SigV4 signing key, as the SHA-256 states after
+// absorbing its HMAC inner and outer pads (so each signature costs two
+// SHA-256 blocks less), with the secret it was derived from: a hit is only
+// used if the secret is still the same.
 type v4KeyEntry struct {
-	secret string
-	key    [32]byte
+	secret       string
+	inner, outer []byte // marshaled sha256 states
+}
+
+// newV4KeyEntry derives the signing key of a credential scope
+// (date/region/service/aws4_request) and precomputes its HMAC pad states.
+func newV4KeyEntry(secret, date, region, service string) v4KeyEntry {
+	k := deriveSigningKey(secret, date, region, service)
+	var ipad, opad [64]byte
+	for i := range ipad {
+		ipad[i], opad[i] = 0x36, 0x5c
+	}
+	for i, c := range k {
+		ipad[i] ^= c
+		opad[i] ^= c
+	}
+	h := sha256.New()
+	h.Write(ipad[:])
+	inner, err1 := h.(encoding.BinaryMarshaler).MarshalBinary()
+	h.Reset()
+	h.Write(opad[:])
+	outer, err2 := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err1 != nil || err2 != nil {
+		panic("sigv4: crypto/sha256 state cannot be marshaled") // never: the stdlib digest supports it
+	}
+	return v4KeyEntry{secret: secret, inner: inner, outer: outer}
+}
+
+// signingKey returns the SigV4 key entry for a credential
+// ("AKID/date/region/service/aws4_request"), from the cache or freshly derived
+// (and then cached).
+func signingKey(c *keyCache[string, v4KeyEntry], credential, secret, date, region, service string) v4KeyEntry {
+	if e, ok := c.get(credential); ok && e.secret == secret {
+		return e
+	}
+	e := newV4KeyEntry(secret, date, region, service)
+	c.put(strings.Clone(credential), e)
+	return e
+}
+
+// macer computes HMAC-SHA256 from precomputed pad states with one reusable
+// digest, without allocating.
+type macer struct {
+	h   hash.Hash
+	u   encoding.BinaryUnmarshaler
+	sum []byte
+}
+
+func (m *macer) mac(k *v4KeyEntry, msg []byte) [32]byte {
+	if m.h == nil {
+		m.h = sha256.New()
+		m.u = m.h.(encoding.BinaryUnmarshaler)
+		m.sum = make([]byte, 0, sha256.Size)
+	}
+	var out [32]byte
+	if m.u.UnmarshalBinary(k.inner) != nil {
+		return out
+	}
+	m.h.Write(msg)
+	m.sum = m.h.Sum(m.sum[:0])
+	if m.u.UnmarshalBinary(k.outer) != nil {
+		return out
+	}
+	m.h.Write(m.sum)
+	m.sum = m.h.Sum(m.sum[:0])
+	copy(out[:], m.sum)
+	return out
 }
 
 // v4aKeyEntry is a cached SigV4A public key and the secret it was derived
@@ -62,19 +137,6 @@ type v4KeyEntry struct {
 type v4aKeyEntry struct {
 	secret string
 	pub    *ecdsa.PublicKey
-}
-
-// signingKey returns the SigV4 signing key for the scope, from the cache or
-// freshly derived (and then cached).
-func signingKey(c *keyCache[v4KeyID, v4KeyEntry], accessKeyID, secret, date, region, service string) [32]byte {
-	id := v4KeyID{accessKeyID, date, region, service}
-	if e, ok := c.get(id); ok && e.secret == secret {
-		return e.key
-	}
-	k := deriveSigningKey(secret, date, region, service)
-	id = v4KeyID{strings.Clone(accessKeyID), strings.Clone(date), strings.Clone(region), strings.Clone(service)}
-	c.put(id, v4KeyEntry{secret: secret, key: k})
-	return k
 }
 
 // p256NMinus2 is n-2 for the order n of P-256, big-endian.

@@ -33,6 +33,7 @@ const (
 // Authorization header or the presigned query string.
 type authParams struct {
 	v4a           bool
+	credential    string // accessKeyID/scope
 	accessKeyID   string
 	scope         string // date/region/service/aws4_request (v4) or date/service/aws4_request (v4a)
 	date          string // YYYYMMDD of the scope
@@ -82,11 +83,15 @@ func quoteUser(s string) string {
 // failure it returns the kind of failure and a message.
 func parseAuthorization(h string) (authParams, failure, string) {
 	var p authParams
-	h = strings.TrimLeft(h, " \t")
-	alg, rest := h, ""
-	if i := strings.IndexAny(h, " \t"); i >= 0 {
-		alg, rest = h[:i], h[i+1:]
+	i := 0
+	for i < len(h) && (h[i] == ' ' || h[i] == '\t') {
+		i++
 	}
+	j := i
+	for j < len(h) && h[j] != ' ' && h[j] != '\t' {
+		j++
+	}
+	alg, rest := h[i:j], h[j:]
 	switch alg {
 	case AlgorithmV4:
 	case AlgorithmV4A:
@@ -107,12 +112,15 @@ func parseAuthorization(h string) (authParams, failure, string) {
 		} else {
 			item, rest = rest, ""
 		}
-		item = strings.Trim(item, " \t")
+		item = trimSpaceTab(item)
 		if item == "" {
 			continue
 		}
-		eq := strings.IndexByte(item, '=')
-		if eq < 0 {
+		eq := 0
+		for eq < len(item) && item[eq] != '=' {
+			eq++
+		}
+		if eq == len(item) {
 			return p, failIncomplete, "Invalid key=value pair (missing equal-sign) in Authorization header: " + quoteUser(item) + "."
 		}
 		key, val := item[:eq], item[eq+1:]
@@ -161,7 +169,7 @@ func parseCredential(p *authParams, cred string) string {
 	if slash <= 0 {
 		return "Credential must have the form " + want + "."
 	}
-	p.accessKeyID, p.scope = cred[:slash], cred[slash+1:]
+	p.credential, p.accessKeyID, p.scope = cred, cred[:slash], cred[slash+1:]
 	var parts [4]string
 	n := 0
 	for rest := p.scope; ; {
@@ -193,16 +201,11 @@ func parseCredential(p *authParams, cred string) string {
 	if !validScopeDate(p.date) {
 		return "Credential has an invalid date " + quoteUser(p.date) + "; it must be YYYYMMDD."
 	}
-	if !p.v4a && !validName(p.region) {
-		return "Credential has an invalid region " + quoteUser(p.region) + "."
+	if !p.v4a && p.region == "" {
+		return "Credential has an empty region."
 	}
-	if !validName(p.service) {
-		return "Credential has an invalid service " + quoteUser(p.service) + "."
-	}
-	for i := 0; i < len(p.accessKeyID); i++ {
-		if c := p.accessKeyID[i]; c <= ' ' || c >= 0x7f {
-			return "Credential has an invalid access key id."
-		}
+	if p.service == "" {
+		return "Credential has an empty service."
 	}
 	return ""
 }

@@ -24,7 +24,7 @@ type Signer struct {
 	accessKeyID string
 	cred        Credential
 	clock       func() time.Time
-	v4Keys      *keyCache[v4KeyID, v4KeyEntry]
+	v4Keys      *keyCache[string, v4KeyEntry]
 
 	mu     sync.Mutex
 	v4aKey *ecdsa.PrivateKey
@@ -38,7 +38,7 @@ func NewSigner(accessKeyID string, cred Credential, clock func() time.Time) *Sig
 		accessKeyID: accessKeyID,
 		cred:        cred,
 		clock:       defaultClock(clock),
-		v4Keys:      newKeyCache[v4KeyID, v4KeyEntry](16),
+		v4Keys:      newKeyCache[string, v4KeyEntry](16),
 	}
 }
 
@@ -277,8 +277,9 @@ func (s *Signer) sign(r *http.Request, o SignOptions, presign bool) (Signed, err
 		}
 		out.Signature = string(appendHex(nil, der))
 	} else {
-		key := signingKey(s.v4Keys, s.accessKeyID, s.cred.SecretAccessKey, amzDate[:8], o.Region, o.Service)
-		mac, _ := hmacSHA256(nil, key[:], st.sts)
+		key := signingKey(s.v4Keys, out.Credential, s.cred.SecretAccessKey, amzDate[:8], o.Region, o.Service)
+		var m macer
+		mac := m.mac(&key, st.sts)
 		out.Signature = string(appendHex(nil, mac[:]))
 	}
 

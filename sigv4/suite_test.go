@@ -358,7 +358,7 @@ func sha256Of(s string) []byte {
 
 // verifyWire sends a client-side request through the HTTP/1.1 wire format
 // and verifies what a server reads.
-func verifyWire(t *testing.T, v *Verifier, r *http.Request, service string) error {
+func verifyWire(t testing.TB, v *Verifier, r *http.Request, service string) error {
 	t.Helper()
 	sr := toServer(t, r)
 	_, err := v.Verify(sr, service)
@@ -368,7 +368,7 @@ func verifyWire(t *testing.T, v *Verifier, r *http.Request, service string) erro
 // toServer writes r as HTTP/1.1 and reads it back as a server would, unless
 // its path cannot travel raw (the suite's raw spaces), in which case the
 // client-side request is adapted by hand.
-func toServer(t *testing.T, r *http.Request) *http.Request {
+func toServer(t testing.TB, r *http.Request) *http.Request {
 	t.Helper()
 	if r.RequestURI != "" {
 		// Already a server-side request (from parseRawRequest): just rebuild

@@ -69,7 +69,7 @@ type Verifier struct {
 	maxSkew  time.Duration
 	maxBody  int64
 	services map[string]ServiceOptions
-	v4Keys   *keyCache[v4KeyID, v4KeyEntry]
+	v4Keys   *keyCache[string, v4KeyEntry]
 	v4aKeys  *keyCache[string, v4aKeyEntry]
 	pool     sync.Pool
 }
@@ -115,7 +115,7 @@ func NewVerifier(c Config) (*Verifier, error) {
 	for name, o := range c.Services {
 		v.services[name] = o.resolve(name)
 	}
-	v.v4Keys = newKeyCache[v4KeyID, v4KeyEntry](size)
+	v.v4Keys = newKeyCache[string, v4KeyEntry](size)
 	v.v4aKeys = newKeyCache[string, v4aKeyEntry](size)
 	v.pool.New = func() any { return new(verifyState) }
 	return v, nil
@@ -191,7 +191,7 @@ func (r Result) Regions() []string {
 	}
 	var out []string
 	for _, e := range strings.Split(r.RegionSet, ",") {
-		if e = strings.Trim(e, " \t"); e != "" {
+		if e = trimSpaceTab(e); e != "" {
 			out = append(out, e)
 		}
 	}
@@ -207,7 +207,8 @@ type verifyState struct {
 	payload []byte
 	cr      []byte
 	sts     []byte
-	mac     []byte
+	m       macer
+	der     [80]byte
 	q       queryBuilder
 }
 
@@ -218,7 +219,7 @@ func singleHeader(h http.Header, key string) (v string, present, multiple bool) 
 	case 0:
 		return "", false, false
 	case 1:
-		return strings.Trim(vs[0], " \t"), true, false
+		return trimSpaceTab(vs[0]), true, false
 	}
 	return "", true, true
 }
@@ -273,52 +274,83 @@ func (v *Verifier) Verify(r *http.Request, service string) (Result, error) {
 		res.Algorithm = AlgorithmV4A
 	}
 
-	// Values that come from headers.
-	usedDateHeader := false
-	if !presigned {
-		d, ok, multi := singleHeader(r.Header, "X-Amz-Date")
-		switch {
-		case multi:
-			return res, n.errorf(failIncomplete, "The request has more than one X-Amz-Date header.")
-		case ok:
-			p.amzDate = d
-		default:
-			d, ok, multi = singleHeader(r.Header, "Date")
-			if !ok || multi {
-				return res, n.errorf(failIncomplete, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
-			}
-			t, err := http.ParseTime(d)
-			if err != nil {
-				return res, n.errorf(failIncomplete, "The Date header is not a valid HTTP date: ", quoteUser(d), ".")
-			}
-			p.amzDate = t.UTC().Format(amzDateLayout)
-			usedDateHeader = true
-		}
-		var multiTok, multiSet bool
-		p.token, p.hasToken, multiTok = singleHeader(r.Header, "X-Amz-Security-Token")
-		p.regionSet, p.hasRegionSet, multiSet = singleHeader(r.Header, "X-Amz-Region-Set")
-		if multiTok || multiSet {
-			return res, n.errorf(failIncomplete, "The request has more than one X-Amz-Security-Token or X-Amz-Region-Set header.")
-		}
-	}
-	if pv, ok, multi := singleHeader(r.Header, "X-Amz-Content-Sha256"); multi {
-		return res, n.errorf(failIncomplete, "The request has more than one X-Amz-Content-Sha256 header.")
-	} else if ok {
-		p.payload, p.hasPayload = pv, true
-	}
-
 	// The signature itself must be well formed.
-	var sig4 [32]byte
 	var sigDER []byte
-	var derBuf [80]byte
+	st := v.pool.Get().(*verifyState)
+	defer v.pool.Put(st)
+	derBuf := &st.der
 	if p.v4a {
 		if len(p.signature) == 0 || len(p.signature)%2 != 0 || len(p.signature) > 2*len(derBuf) ||
 			!decodeHex(derBuf[:len(p.signature)/2], p.signature) {
 			return res, n.errorf(failIncomplete, "Signature must be a hex-encoded ASN.1 DER ECDSA signature.")
 		}
 		sigDER = derBuf[:len(p.signature)/2]
-	} else if !decodeHex(sig4[:], p.signature) {
+	} else if len(p.signature) != 64 {
 		return res, n.errorf(failIncomplete, "Signature must be 64 hexadecimal characters.")
+	}
+
+	// The signed headers, and the values of those that matter.
+	var flags headerFlags
+	st.hdr, flags, msg = appendCanonicalHeaders(st.hdr[:0], r, p.signedHeaders)
+	if msg != "" {
+		return res, n.errorf(failIncomplete, msg, ": ", quoteUser(p.signedHeaders), ".")
+	}
+	if !flags.host {
+		return res, n.errorf(failIncomplete, "The host header must be signed (SignedHeaders must include 'host').")
+	}
+	header := func(i int, key string) (v string, present bool, errMsg string) {
+		vs := flags.values[i]
+		if !flags.signed[i] {
+			vs = r.Header[key]
+		}
+		switch len(vs) {
+		case 0:
+			return "", false, ""
+		case 1:
+			return trimSpaceTab(vs[0]), true, ""
+		}
+		return "", true, "The request has more than one " + key + " header."
+	}
+	if !presigned {
+		d, ok, m := header(hAmzDate, "X-Amz-Date")
+		switch {
+		case m != "":
+			return res, n.errorf(failIncomplete, m)
+		case ok:
+			if !flags.signed[hAmzDate] {
+				return res, n.errorf(failIncomplete, "The X-Amz-Date header must be signed (SignedHeaders must include 'x-amz-date').")
+			}
+			p.amzDate = d
+		default:
+			d, ok, m = header(hDate, "Date")
+			if !ok || m != "" {
+				return res, n.errorf(failIncomplete, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+			}
+			if !flags.signed[hDate] {
+				return res, n.errorf(failIncomplete, "The Date header must be signed (SignedHeaders must include 'date').")
+			}
+			t, err := http.ParseTime(d)
+			if err != nil {
+				return res, n.errorf(failIncomplete, "The Date header is not a valid HTTP date: ", quoteUser(d), ".")
+			}
+			p.amzDate = t.UTC().Format(amzDateLayout)
+		}
+		if p.token, p.hasToken, m = header(hToken, "X-Amz-Security-Token"); m != "" {
+			return res, n.errorf(failIncomplete, m)
+		}
+		if p.v4a {
+			if p.regionSet, p.hasRegionSet, m = header(hRegionSet, "X-Amz-Region-Set"); m != "" {
+				return res, n.errorf(failIncomplete, m)
+			}
+			if p.hasRegionSet && !flags.signed[hRegionSet] {
+				return res, n.errorf(failIncomplete, "The X-Amz-Region-Set header must be signed (SignedHeaders must include 'x-amz-region-set').")
+			}
+		}
+	}
+	if pv, ok, m := header(hContentSHA256, "X-Amz-Content-Sha256"); m != "" {
+		return res, n.errorf(failIncomplete, m)
+	} else if ok {
+		p.payload, p.hasPayload = pv, true
 	}
 
 	// Time.
@@ -375,23 +407,6 @@ func (v *Verifier) Verify(r *http.Request, service string) (Result, error) {
 		}
 	}
 
-	// The signed headers.
-	st := v.pool.Get().(*verifyState)
-	defer v.pool.Put(st)
-	var flags headerFlags
-	st.hdr, flags, msg = appendCanonicalHeaders(st.hdr[:0], r, p.signedHeaders)
-	switch {
-	case msg != "":
-		return res, n.errorf(failIncomplete, msg, ": ", quoteUser(p.signedHeaders), ".")
-	case !flags.host:
-		return res, n.errorf(failIncomplete, "The host header must be signed (SignedHeaders must include 'host').")
-	case !presigned && usedDateHeader && !flags.date:
-		return res, n.errorf(failIncomplete, "The Date header must be signed (SignedHeaders must include 'date').")
-	case !presigned && !usedDateHeader && !flags.amzDate:
-		return res, n.errorf(failIncomplete, "The X-Amz-Date header must be signed (SignedHeaders must include 'x-amz-date').")
-	case p.v4a && !presigned && !flags.regionSet:
-		return res, n.errorf(failIncomplete, "The X-Amz-Region-Set header must be signed (SignedHeaders must include 'x-amz-region-set').")
-	}
 	skip := 0
 	if presigned {
 		skip = skipSignature
@@ -452,7 +467,7 @@ func (v *Verifier) Verify(r *http.Request, service string) (Result, error) {
 	}
 
 	// The signature.
-	var key [32]byte
+	var key v4KeyEntry
 	var pub *ecdsa.PublicKey
 	if p.v4a {
 		var err error
@@ -460,7 +475,7 @@ func (v *Verifier) Verify(r *http.Request, service string) (Result, error) {
 			return res, err
 		}
 	} else {
-		key = signingKey(v.v4Keys, p.accessKeyID, cred.SecretAccessKey, p.date, p.region, p.service)
+		key = signingKey(v.v4Keys, p.credential, cred.SecretAccessKey, p.date, p.region, p.service)
 	}
 	check := func(path, query []byte) bool {
 		st.buildStringToSign(r.Method, path, query, &p)
@@ -468,9 +483,8 @@ func (v *Verifier) Verify(r *http.Request, service string) (Result, error) {
 			digest := sha256.Sum256(st.sts)
 			return ecdsa.VerifyASN1(pub, digest[:], sigDER)
 		}
-		var mac [32]byte
-		mac, st.mac = hmacSHA256(st.mac, key[:], st.sts)
-		return subtle.ConstantTimeCompare(mac[:], sig4[:]) == 1
+		mac := st.m.mac(&key, st.sts)
+		return hexEqual(p.signature, &mac)
 	}
 	wp := wirePath(r)
 	once := o.PathEncoding == PathEncodeOnce
@@ -482,6 +496,9 @@ func (v *Verifier) Verify(r *http.Request, service string) (Result, error) {
 			return res, err
 		}
 		if !matched {
+			if !p.v4a && !isHex(p.signature) {
+				return res, n.errorf(failIncomplete, "Signature must be 64 hexadecimal characters.")
+			}
 			// Recompute the primary candidate for the debug output.
 			st.path = appendCanonicalPath(st.path[:0], &st.norm, wp, once, norm)
 			st.qry, _ = st.q.appendCanonicalQuery(st.qry[:0], rawQuery, skip)
@@ -661,7 +678,7 @@ func regionSetIncludes(set, region string) bool {
 		if i >= 0 {
 			e, rest = rest[:i], rest[i+1:]
 		}
-		if e = strings.Trim(e, " \t"); e != "" && globMatch(e, region) {
+		if e = trimSpaceTab(e); e != "" && globMatch(e, region) {
 			return true
 		}
 		if i < 0 {
@@ -697,16 +714,56 @@ func globMatch(pattern, s string) bool {
 	return px == len(pattern)
 }
 
+// hexEqual reports, in constant time, whether the 64-character signature sig
+// is the hex encoding of mac (either case).
+func hexEqual(sig string, mac *[32]byte) bool {
+	var want [64]byte
+	for i, c := range mac {
+		want[2*i], want[2*i+1] = hexLower[c>>4], hexLower[c&15]
+	}
+	var x uint64
+	for i := 0; i+8 <= len(want) && i+8 <= len(sig); i += 8 {
+		// Fold A-F to a-f; other bytes that fold into [0-9a-f] are control
+		// characters, which HTTP header values cannot carry.
+		x |= (load64(sig[i:]) | 0x2020202020202020) ^ load64(string(want[i:i+8]))
+	}
+	f := uint32(x>>32) | uint32(x)
+	return len(sig) == 64 && subtle.ConstantTimeEq(int32(f), 0) == 1
+}
+
+// isHex reports whether s is all hex digits.
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if _, ok := unhex(s[i]); !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // ctEqual compares two strings in time that depends only on their lengths.
 func ctEqual(a, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}
-	var x byte
-	for i := 0; i < len(a); i++ {
-		x |= a[i] ^ b[i]
+	var x uint64
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		x |= load64(a[i:]) ^ load64(b[i:])
 	}
-	return subtle.ConstantTimeByteEq(x, 0) == 1
+	for ; i < len(a); i++ {
+		x |= uint64(a[i] ^ b[i])
+	}
+	f := uint32(x>>32) | uint32(x)
+	return subtle.ConstantTimeEq(int32(f), 0) == 1
+}
+
+// load64 reads 8 bytes of s, little-endian (the compiler turns this into one
+// load).
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // skewMessage explains a signing time too far from the clock, in AWS's words.
