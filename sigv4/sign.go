@@ -63,7 +63,9 @@ type SignOptions struct {
 	// Time is the signing time. Zero means the signer's clock.
 	Time time.Time
 	// PayloadHash is the payload hash to sign: UnsignedPayload, or the hex
-	// SHA-256 of the body. Empty means the hash of the body, which is then
+	// SHA-256 of the body. Empty means the value of the request's
+	// X-Amz-Content-Sha256 header when it has one (Sign only), else the hash
+	// of the body, which is then
 	// read (through r.GetBody when set, else buffered and replaced), except
 	// for presigned requests to services whose options say
 	// UnsignedPresignedPayload (S3), which use UNSIGNED-PAYLOAD.
@@ -182,6 +184,11 @@ func (s *Signer) sign(r *http.Request, o SignOptions, presign bool) (Signed, err
 		so.PathNormalization = o.PathNormalization
 	}
 	payload := o.PayloadHash
+	if payload == "" && !presign {
+		if vs := r.Header["X-Amz-Content-Sha256"]; len(vs) == 1 {
+			payload = trimSpaceTab(vs[0])
+		}
+	}
 	if payload == "" {
 		if presign && so.UnsignedPresignedPayload {
 			payload = UnsignedPayload
