@@ -24,8 +24,8 @@ var testNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
 func testStore() StaticCredentials {
 	return StaticCredentials{
-		testAKID:     {SecretAccessKey: testSecret},
-		testTempAKID: {SecretAccessKey: testSecret, SessionToken: testToken, Expires: testNow.Add(time.Hour)},
+		testAKID:      {SecretAccessKey: testSecret},
+		testTempAKID:  {SecretAccessKey: testSecret, SessionToken: testToken, Expires: testNow.Add(time.Hour)},
 		"ASIAEXPIRED": {SecretAccessKey: testSecret, SessionToken: testToken, Expires: testNow.Add(-time.Second)},
 	}
 }
@@ -301,16 +301,20 @@ func TestVerifyRejects(t *testing.T) {
 		{name: "custom skew", mod: func(_ *http.Request, o *SignOptions) { o.Time = testNow.Add(-2 * time.Minute) },
 			cfg: func(c *Config) { c.MaxSkew = time.Minute }, code: CodeRequestExpired, status: 403},
 		{name: "sts naming", service: "sts", mod: func(_ *http.Request, o *SignOptions) { o.Service = "sts" },
-			after: func(r *http.Request) { setAuth(r, func(a string) string { return a[:len(a)-1] + flipHex(a[len(a)-1]) }) },
-			code:  CodeSignatureDoesNotMatch, status: 403},
+			after: func(r *http.Request) {
+				setAuth(r, func(a string) string { return a[:len(a)-1] + flipHex(a[len(a)-1]) })
+			},
+			code: CodeSignatureDoesNotMatch, status: 403},
 		{name: "sts skew naming", service: "sts", mod: func(_ *http.Request, o *SignOptions) { o.Service, o.Time = "sts", testNow.Add(-time.Hour) },
 			code: CodeRequestExpired, status: 400},
 		{name: "s3 skew naming", service: "s3", mod: func(_ *http.Request, o *SignOptions) { o.Service, o.Time = "s3", testNow.Add(-time.Hour) },
 			code: CodeRequestTimeTooSkewed, status: 403},
 		{name: "json naming for an override", service: "sts", mod: func(_ *http.Request, o *SignOptions) { o.Service = "sts" },
-			cfg:   func(c *Config) { c.Services = map[string]ServiceOptions{"sts": {Naming: NamingJSON}} },
-			after: func(r *http.Request) { setAuth(r, func(a string) string { return a[:len(a)-1] + flipHex(a[len(a)-1]) }) },
-			code:  CodeInvalidSignature, status: 403},
+			cfg: func(c *Config) { c.Services = map[string]ServiceOptions{"sts": {Naming: NamingJSON}} },
+			after: func(r *http.Request) {
+				setAuth(r, func(a string) string { return a[:len(a)-1] + flipHex(a[len(a)-1]) })
+			},
+			code: CodeInvalidSignature, status: 403},
 		{name: "streaming payload", mod: func(r *http.Request, _ *SignOptions) {
 			r.Header.Set("X-Amz-Content-Sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
 		}, code: CodeNotImplemented, status: 501, msg: "not supported"},
@@ -322,11 +326,15 @@ func TestVerifyRejects(t *testing.T) {
 		{name: "presigned from the future", presign: true, mod: func(_ *http.Request, o *SignOptions) { o.Time = testNow.Add(time.Hour) },
 			code: CodeRequestExpired, status: 403, msg: "not yet current"},
 		{name: "presigned expires too long", presign: true,
-			after: func(r *http.Request) { r.URL.RawQuery = strings.Replace(r.URL.RawQuery, "X-Amz-Expires=900", "X-Amz-Expires=604801", 1) },
-			code:  CodeIncompleteSignature, status: 403, msg: "604800"},
+			after: func(r *http.Request) {
+				r.URL.RawQuery = strings.Replace(r.URL.RawQuery, "X-Amz-Expires=900", "X-Amz-Expires=604801", 1)
+			},
+			code: CodeIncompleteSignature, status: 403, msg: "604800"},
 		{name: "presigned expires zero", presign: true,
-			after: func(r *http.Request) { r.URL.RawQuery = strings.Replace(r.URL.RawQuery, "X-Amz-Expires=900", "X-Amz-Expires=0", 1) },
-			code:  CodeIncompleteSignature, status: 403, msg: "604800"},
+			after: func(r *http.Request) {
+				r.URL.RawQuery = strings.Replace(r.URL.RawQuery, "X-Amz-Expires=900", "X-Amz-Expires=0", 1)
+			},
+			code: CodeIncompleteSignature, status: 403, msg: "604800"},
 		{name: "presigned missing signature", presign: true,
 			after: func(r *http.Request) { r.URL.RawQuery = stripParam(r.URL.RawQuery, "X-Amz-Signature") },
 			code:  CodeIncompleteSignature, status: 403, msg: "missing 'X-Amz-Signature'"},
@@ -334,8 +342,10 @@ func TestVerifyRejects(t *testing.T) {
 			after: func(r *http.Request) { r.URL.RawQuery += "&X-Amz-Date=20250601T115900Z" },
 			code:  CodeIncompleteSignature, status: 403, msg: "more than one 'X-Amz-Date'"},
 		{name: "presigned bad algorithm", presign: true,
-			after: func(r *http.Request) { r.URL.RawQuery = strings.Replace(r.URL.RawQuery, AlgorithmV4, "AWS4-HMAC-SHA1", 1) },
-			code:  CodeIncompleteSignature, status: 403, msg: "X-Amz-Algorithm"},
+			after: func(r *http.Request) {
+				r.URL.RawQuery = strings.Replace(r.URL.RawQuery, AlgorithmV4, "AWS4-HMAC-SHA1", 1)
+			},
+			code: CodeIncompleteSignature, status: 403, msg: "X-Amz-Algorithm"},
 		{name: "presigned changed query", presign: true,
 			after: func(r *http.Request) { r.URL.RawQuery = strings.Replace(r.URL.RawQuery, "y=two", "y=tw0", 1) },
 			code:  CodeInvalidSignature, status: 403, msg: "does not match"},
