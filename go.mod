@@ -2,6 +2,9 @@ module github.com/trellisproject/trellis
 
 go 1.26
 
-require github.com/aws/aws-sdk-go-v2 v1.47.7
+require (
+	github.com/aws/aws-sdk-go-v2 v1.47.7
+	github.com/aws/smithy-go/aws-http-auth v1.1.3
+)
 
 require github.com/aws/smithy-go v1.28.8 // indirect

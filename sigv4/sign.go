@@ -64,11 +64,14 @@ type SignOptions struct {
 	Time time.Time
 	// PayloadHash is the payload hash to sign: UnsignedPayload, or the hex
 	// SHA-256 of the body. Empty means the value of the request's
-	// X-Amz-Content-Sha256 header when it has one (Sign only), else the hash
-	// of the body, which is then
+	// X-Amz-Content-Sha256 header when it has one, else the hash of the
+	// body, which is then
 	// read (through r.GetBody when set, else buffered and replaced), except
 	// for presigned requests to services whose options say
-	// UnsignedPresignedPayload (S3), which use UNSIGNED-PAYLOAD.
+	// UnsignedPresignedPayload (S3), which use UNSIGNED-PAYLOAD. Presign
+	// with UnsignedPayload and no X-Amz-Content-Sha256 header adds
+	// X-Amz-Content-Sha256=UNSIGNED-PAYLOAD to the query, so that the
+	// verifier knows the body is not signed.
 	PayloadHash string
 	// AddContentSHA256Header sends (and signs) the payload hash as the
 	// x-amz-content-sha256 header (Sign only). VPC Lattice requires it with
@@ -130,6 +133,9 @@ func (s *Signer) Presign(r *http.Request, o SignOptions) (Signed, error) {
 	return s.sign(r, o, true)
 }
 
+// h0 returns the request's header map (nil-safe).
+func h0(r *http.Request) http.Header { return r.Header }
+
 // unsignedHeaders are never signed by Sign and Presign.
 func unsignedHeader(lower string) bool {
 	switch lower {
@@ -184,8 +190,9 @@ func (s *Signer) sign(r *http.Request, o SignOptions, presign bool) (Signed, err
 		so.PathNormalization = o.PathNormalization
 	}
 	payload := o.PayloadHash
-	if payload == "" && !presign {
-		if vs := r.Header["X-Amz-Content-Sha256"]; len(vs) == 1 {
+	_, payloadHeader := h0(r)["X-Amz-Content-Sha256"]
+	if payload == "" {
+		if vs := h0(r)["X-Amz-Content-Sha256"]; len(vs) == 1 {
 			payload = trimSpaceTab(vs[0])
 		}
 	}
@@ -199,6 +206,9 @@ func (s *Signer) sign(r *http.Request, o SignOptions, presign bool) (Signed, err
 			}
 		}
 	}
+	// A presigned UNSIGNED-PAYLOAD must be announced to the verifier, which
+	// otherwise hashes the body (except for S3).
+	announceUnsigned := presign && payload == UnsignedPayload && !payloadHeader && !so.UnsignedPresignedPayload
 	token := s.cred.SessionToken
 	if r.Header == nil {
 		r.Header = make(http.Header)
@@ -238,6 +248,9 @@ func (s *Signer) sign(r *http.Request, o SignOptions, presign bool) (Signed, err
 		if v4a {
 			q = append(q, "&X-Amz-Region-Set="...)
 			q = appendQueryEscape(q, regionSet)
+		}
+		if announceUnsigned {
+			q = append(q, "&X-Amz-Content-Sha256="+UnsignedPayload...)
 		}
 		r.URL.RawQuery = string(q)
 	} else {
@@ -353,7 +366,7 @@ func stripAuthParams(raw string) string {
 		key, _, _ := strings.Cut(part, "=")
 		switch key {
 		case "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
-			"X-Amz-Signature", "X-Amz-Security-Token", "X-Amz-Region-Set":
+			"X-Amz-Signature", "X-Amz-Security-Token", "X-Amz-Region-Set", "X-Amz-Content-Sha256":
 			continue
 		}
 		if part == "" {
