@@ -35,9 +35,9 @@ const diffSeed = 20250601
 type payloadMode int
 
 const (
-	payloadUnsigned payloadMode = iota // x-amz-content-sha256: UNSIGNED-PAYLOAD
-	payloadHexHeader                   // x-amz-content-sha256: <hex>
-	payloadNone                        // no header: the body hash is in the canonical request
+	payloadUnsigned  payloadMode = iota // x-amz-content-sha256: UNSIGNED-PAYLOAD
+	payloadHexHeader                    // x-amz-content-sha256: <hex>
+	payloadNone                         // no header: the body hash is in the canonical request
 )
 
 // genCase is one random request and how to sign it.
