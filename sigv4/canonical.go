@@ -409,14 +409,9 @@ func isHeaderNameByte(c byte) bool {
 	return c < 128 && hi>>(c-64)&1 != 0
 }
 
-// headerValues returns the values of the header whose lowercase name is
-// given; key holds its canonical MIME form when it fits (len(lower) <= 64).
-func headerValues(h http.Header, lower string, key *[64]byte) []string {
-	if len(lower) <= len(key) {
-		if vs, ok := h[string(key[:len(lower)])]; ok {
-			return vs
-		}
-	}
+// headerValuesFold returns the values of the header whose lowercase name is
+// given, for a header map whose key is not in canonical form.
+func headerValuesFold(h http.Header, lower string) []string {
 	for k, vs := range h {
 		if len(k) == len(lower) && strings.EqualFold(k, lower) {
 			return vs
@@ -466,31 +461,35 @@ func appendCanonicalHeaders(dst []byte, r *http.Request, signed string) ([]byte,
 	if signed == "" {
 		return dst, f, "SignedHeaders is empty"
 	}
-	var key [64]byte // canonical MIME form of the name, for the map lookup
+	var buf [64]byte // canonical MIME form of an unusual name
 	prev := ""
-	for i := 0; ; i++ {
-		// One pass over the name: find its end, check its bytes, build its
-		// canonical form.
-		start := i
-		upper, valid := true, true
-		for ; i < len(signed) && signed[i] != ';'; i++ {
-			c := signed[i]
-			valid = valid && isHeaderNameByte(c)
-			if k := i - start; k < len(key) {
-				if upper && 'a' <= c && c <= 'z' {
-					c -= 'a' - 'A'
+	for rest := signed; ; {
+		name := rest
+		i := strings.IndexByte(rest, ';')
+		if i >= 0 {
+			name, rest = rest[:i], rest[i+1:]
+		}
+		key := knownHeaderKey(name)
+		if key == "" {
+			if name == "" {
+				return dst, f, "SignedHeaders has an empty header name"
+			}
+			upper := true
+			for k := 0; k < len(name); k++ {
+				c := name[k]
+				if !isHeaderNameByte(c) {
+					return dst, f, "SignedHeaders must list lowercase header names separated by ';'"
 				}
-				key[k] = c
-				upper = c == '-'
+				if k < len(buf) {
+					if upper && 'a' <= c && c <= 'z' {
+						c -= 'a' - 'A'
+					}
+					buf[k] = c
+					upper = c == '-'
+				}
 			}
 		}
-		name := signed[start:i]
-		switch {
-		case name == "":
-			return dst, f, "SignedHeaders has an empty header name"
-		case !valid:
-			return dst, f, "SignedHeaders must list lowercase header names separated by ';'"
-		case prev != "" && name <= prev:
+		if prev != "" && name <= prev {
 			return dst, f, "SignedHeaders must be sorted and without duplicates"
 		}
 		prev = name
@@ -500,7 +499,16 @@ func appendCanonicalHeaders(dst []byte, r *http.Request, signed string) ([]byte,
 			f.host = true
 			dst = appendHeaderValue(dst, requestHost(r))
 		} else {
-			vs := headerValues(r.Header, name, &key)
+			var vs []string
+			var ok bool
+			if key != "" {
+				vs, ok = r.Header[key]
+			} else if len(name) <= len(buf) {
+				vs, ok = r.Header[string(buf[:len(name)])]
+			}
+			if !ok {
+				vs = headerValuesFold(r.Header, name)
+			}
 			if special := specialHeader(name); special >= 0 {
 				f.signed[special] = true
 				f.values[special] = vs
@@ -516,10 +524,48 @@ func appendCanonicalHeaders(dst []byte, r *http.Request, signed string) ([]byte,
 			}
 		}
 		dst = append(dst, '\n')
-		if i >= len(signed) {
+		if i < 0 {
 			return dst, f, ""
 		}
 	}
+}
+
+// knownHeaderKey returns the canonical MIME key of common signed header
+// names, sparing the byte-by-byte conversion; "" for others.
+func knownHeaderKey(name string) string {
+	switch name {
+	case "host":
+		return "Host"
+	case "x-amz-date":
+		return "X-Amz-Date"
+	case "x-amz-content-sha256":
+		return "X-Amz-Content-Sha256"
+	case "x-amz-security-token":
+		return "X-Amz-Security-Token"
+	case "x-amz-region-set":
+		return "X-Amz-Region-Set"
+	case "x-amz-user-agent":
+		return "X-Amz-User-Agent"
+	case "x-amz-target":
+		return "X-Amz-Target"
+	case "amz-sdk-invocation-id":
+		return "Amz-Sdk-Invocation-Id"
+	case "amz-sdk-request":
+		return "Amz-Sdk-Request"
+	case "content-type":
+		return "Content-Type"
+	case "content-length":
+		return "Content-Length"
+	case "content-md5":
+		return "Content-Md5"
+	case "content-encoding":
+		return "Content-Encoding"
+	case "accept":
+		return "Accept"
+	case "date":
+		return "Date"
+	}
+	return ""
 }
 
 // specialHeader returns the index of a header the verifier reads (hAmzDate

@@ -85,10 +85,13 @@ type SignOptions struct {
 	// signing, so that the signature does not cover it (as some AWS
 	// services such as IoT expect). By default the token is signed.
 	OmitSessionToken bool
-	// PathEncoding and PathNormalization say how to canonicalise the path.
-	// Zero values take the service's defaults (see DefaultServiceOptions);
-	// "Either" settings sign the doubly encoded, normalised form.
-	PathEncoding      PathEncoding
+	// PathEncoding says how to encode the path in the canonical request.
+	// Zero takes the service's default (see DefaultServiceOptions);
+	// PathEncodeEither signs the doubly encoded form.
+	PathEncoding PathEncoding
+	// PathNormalization says whether to normalise the path in the
+	// canonical request. Zero takes the service's default;
+	// PathNormalizeEither signs the normalised form.
 	PathNormalization PathNormalization
 }
 
