@@ -201,3 +201,24 @@ func BenchmarkSDKSignLatticeGET(b *testing.B) {
 		sdkSign(b, s, r, UnsignedPayload, benchTime)
 	}
 }
+
+// TestVerifyAllocations checks, in every test run, that verifying the
+// benchmark's VPC Lattice GET allocates nothing (testing.AllocsPerRun, not a
+// timer).
+func TestVerifyAllocations(t *testing.T) {
+	if testing.CoverMode() != "" || raceEnabled {
+		t.Skip("allocation counts differ under -cover and -race")
+	}
+	r := benchRequest(t)
+	sdkSign(t, v4.NewSigner(), r, UnsignedPayload, benchTime)
+	sr := toServer(t, r)
+	v := benchVerifier(t)
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := v.Verify(sr, "vpc-lattice-svcs"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("Verify allocates %.1f times per request, want 0", allocs)
+	}
+}
