@@ -68,8 +68,7 @@ const (
 	PathNormalizeNever
 
 	// PathNormalizeAlways signs the normalised path, as the AWS JS SDK,
-	// botocore, the AWS CRT and the AWS Java SDK do for services other
-	// than S3.
+	// botocore and the AWS CRT do for services other than S3.
 	PathNormalizeAlways
 
 	// PathNormalizeEither accepts a signature over the path as received
@@ -123,7 +122,7 @@ type ServiceOptions struct {
 //	anything else                     PathEncodeTwice   PathNormalizeEither  NamingJSON
 //
 // Every AWS client for services other than S3 double-encodes the path;
-// aws-sdk-go-v2 and curl sign it as sent while the AWS JS, Java and Python
+// aws-sdk-go-v2 and curl sign it as sent while the AWS JS and Python
 // SDKs sign it normalised, hence PathNormalizeEither.
 func DefaultServiceOptions(service string) ServiceOptions {
 	switch service {
