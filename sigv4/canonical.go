@@ -298,6 +298,9 @@ func (q *queryBuilder) appendCanonicalQuery(dst []byte, raw string, skip int) ([
 	if raw == "" {
 		return dst, true
 	}
+	if skip == 0 && isCanonicalQuery(raw) {
+		return append(dst, raw...), true
+	}
 	q.enc = q.enc[:0]
 	q.pairs = q.pairs[:0]
 	for len(raw) > 0 {
@@ -378,6 +381,42 @@ func trimSpaceTab(v string) string {
 		j--
 	}
 	return v[i:j]
+}
+
+// isCanonicalQuery reports whether a raw query is already in canonical form:
+// only unreserved characters, every pair with exactly one '=', pairs sorted
+// by key then value (the common "?page=2" case, copied as is).
+func isCanonicalQuery(raw string) bool {
+	prevKey, prevVal := "", ""
+	start, eq := 0, -1
+	for i := 0; i <= len(raw); i++ {
+		if i < len(raw) {
+			c := raw[i]
+			if c == '=' {
+				if eq >= 0 {
+					return false
+				}
+				eq = i
+				continue
+			}
+			if c != '&' {
+				if !isUnreserved(c) {
+					return false
+				}
+				continue
+			}
+		}
+		if eq < 0 || eq == start {
+			return false // "k" without '=', or an empty key (kept simple)
+		}
+		key, val := raw[start:eq], raw[eq+1:i]
+		if start > 0 && (key < prevKey || key == prevKey && val < prevVal) {
+			return false
+		}
+		prevKey, prevVal = key, val
+		start, eq = i+1, -1
+	}
+	return true
 }
 
 // appendHeaderValue appends a header value in canonical form: leading and
