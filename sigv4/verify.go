@@ -417,7 +417,7 @@ func (v *Verifier) Verify(r *http.Request, service string) (Result, error) {
 
 	// The credential.
 	cred, ok := v.creds.Lookup(p.accessKeyID)
-	if !ok {
+	if !ok || cred.SecretAccessKey == "" { // an empty secret would let anyone sign
 		return res, n.errorf(failUnknownKey, "The security token included in the request is invalid.")
 	}
 	if cred.SessionToken != "" {

@@ -24,9 +24,10 @@ var testNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
 func testStore() StaticCredentials {
 	return StaticCredentials{
-		testAKID:      {SecretAccessKey: testSecret},
-		testTempAKID:  {SecretAccessKey: testSecret, SessionToken: testToken, Expires: testNow.Add(time.Hour)},
-		"ASIAEXPIRED": {SecretAccessKey: testSecret, SessionToken: testToken, Expires: testNow.Add(-time.Second)},
+		testAKID:       {SecretAccessKey: testSecret},
+		testTempAKID:   {SecretAccessKey: testSecret, SessionToken: testToken, Expires: testNow.Add(time.Hour)},
+		"ASIAEXPIRED":  {SecretAccessKey: testSecret, SessionToken: testToken, Expires: testNow.Add(-time.Second)},
+		"AKIDNOSECRET": {},
 	}
 }
 
@@ -284,6 +285,7 @@ func TestVerifyRejects(t *testing.T) {
 			c.Clock = func() time.Time { return time.Date(2025, 6, 2, 0, 0, 10, 0, time.UTC) }
 		}, after: func(r *http.Request) { r.Header.Set("X-Amz-Date", "20250602T000001Z") },
 			code: CodeInvalidSignature, status: 403, msg: "'20250601' != '20250602'"},
+		{name: "store entry without a secret", akid: "AKIDNOSECRET", code: CodeInvalidClientTokenID, status: 403},
 		{name: "unknown key", akid: "AKIDUNKNOWN", code: CodeInvalidClientTokenID, status: 403, msg: "security token included in the request is invalid"},
 		{name: "temporary key without token", akid: testTempAKID, mod: func(_ *http.Request, o *SignOptions) { o.OmitSessionToken = true },
 			after: func(r *http.Request) { r.Header.Del("X-Amz-Security-Token") },
