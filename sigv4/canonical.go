@@ -423,6 +423,9 @@ func isCanonicalQuery(raw string) bool {
 // trailing spaces and tabs removed, each run of spaces inside reduced to one.
 func appendHeaderValue(dst []byte, v string) []byte {
 	v = trimSpaceTab(v)
+	if strings.IndexByte(v, ' ') < 0 { // dates, hashes, tokens: nothing to collapse
+		return append(dst, v...)
+	}
 	for {
 		i := strings.Index(v, "  ")
 		if i < 0 {
