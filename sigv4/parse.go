@@ -283,7 +283,26 @@ func parseAmzDate(s string) (time.Time, bool) {
 	if !ok || !ok1 || !ok2 || !ok3 || h > 23 || mi > 59 || sec > 59 {
 		return time.Time{}, false
 	}
-	return time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC), true
+	days := daysFromCivil(y, mo, d)
+	return time.Unix(days*86400+int64(h*3600+mi*60+sec), 0).UTC(), true
+}
+
+// daysFromCivil returns the number of days from 1970-01-01 to the given
+// proleptic Gregorian date (Howard Hinnant's algorithm), cheaper than
+// time.Date.
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 { // January or February of year 0
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era*146097+doe) - 719468
 }
 
 // isPresigned reports whether the raw query carries presigned-URL

@@ -715,20 +715,19 @@ func globMatch(pattern, s string) bool {
 }
 
 // hexEqual reports, in constant time, whether the 64-character signature sig
-// is the hex encoding of mac (either case).
+// is the hex encoding of mac (either case: folding with 0x20 maps A-F to a-f;
+// the other bytes it maps into [0-9a-f] are control characters, which HTTP
+// header values cannot carry).
 func hexEqual(sig string, mac *[32]byte) bool {
-	var want [64]byte
+	if len(sig) != 64 {
+		return false
+	}
+	var x byte
 	for i, c := range mac {
-		want[2*i], want[2*i+1] = hexLower[c>>4], hexLower[c&15]
+		x |= (sig[2*i] | 0x20) ^ hexLower[c>>4]
+		x |= (sig[2*i+1] | 0x20) ^ hexLower[c&15]
 	}
-	var x uint64
-	for i := 0; i+8 <= len(want) && i+8 <= len(sig); i += 8 {
-		// Fold A-F to a-f; other bytes that fold into [0-9a-f] are control
-		// characters, which HTTP header values cannot carry.
-		x |= (load64(sig[i:]) | 0x2020202020202020) ^ load64(string(want[i:i+8]))
-	}
-	f := uint32(x>>32) | uint32(x)
-	return len(sig) == 64 && subtle.ConstantTimeEq(int32(f), 0) == 1
+	return subtle.ConstantTimeByteEq(x, 0) == 1
 }
 
 // isHex reports whether s is all hex digits.
