@@ -10,10 +10,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"math/big"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -429,7 +431,8 @@ func mutations(rng *rand.Rand, c *genCase, mismatch string) []mutation {
 			return setRequestURI(r, path+"?"+changeByte(rng, query, pos))
 		}, mismatch},
 		{"signed header", func(r *http.Request) bool {
-			for k, vs := range r.Header {
+			for _, k := range slices.Sorted(maps.Keys(r.Header)) {
+				vs := r.Header[k]
 				if strings.HasPrefix(k, "X-Test-") || strings.HasPrefix(k, "X-Amz-Test-") {
 					if pos := alnumPositions(vs[0]); len(pos) > 0 {
 						r.Header[k] = append([]string{changeByte(rng, vs[0], pos)}, vs[1:]...)
