@@ -136,9 +136,6 @@ func (s *Signer) Presign(r *http.Request, o SignOptions) (Signed, error) {
 	return s.sign(r, o, true)
 }
 
-// h0 returns the request's header map (nil-safe).
-func h0(r *http.Request) http.Header { return r.Header }
-
 // unsignedHeaders are never signed by Sign and Presign.
 func unsignedHeader(lower string) bool {
 	switch lower {
@@ -185,6 +182,14 @@ func (s *Signer) sign(r *http.Request, o SignOptions, presign bool) (Signed, err
 	out.Algorithm = alg
 	out.Credential = s.accessKeyID + "/" + scope
 
+	secs := int64(DefaultPresignExpires / time.Second)
+	if presign && o.Expires != 0 {
+		secs = int64(o.Expires / time.Second)
+		if o.Expires%time.Second != 0 || secs < 1 || secs > maxPresignAge {
+			return out, errors.New("sigv4: SignOptions.Expires must be whole seconds from 1s to 168h")
+		}
+	}
+
 	so := DefaultServiceOptions(o.Service)
 	if o.PathEncoding != PathEncodingDefault {
 		so.PathEncoding = o.PathEncoding
@@ -193,10 +198,10 @@ func (s *Signer) sign(r *http.Request, o SignOptions, presign bool) (Signed, err
 		so.PathNormalization = o.PathNormalization
 	}
 	payload := o.PayloadHash
-	_, payloadHeader := h0(r)["X-Amz-Content-Sha256"]
+	payloadValues, payloadHeader := r.Header["X-Amz-Content-Sha256"] // nil map is fine
 	if payload == "" {
-		if vs := h0(r)["X-Amz-Content-Sha256"]; len(vs) == 1 {
-			payload = trimSpaceTab(vs[0])
+		if len(payloadValues) == 1 {
+			payload = trimSpaceTab(payloadValues[0])
 		}
 	}
 	if payload == "" {
@@ -222,13 +227,6 @@ func (s *Signer) sign(r *http.Request, o SignOptions, presign bool) (Signed, err
 	if presign {
 		h.Del("X-Amz-Date")
 		h.Del("X-Amz-Region-Set")
-		secs := int64(DefaultPresignExpires / time.Second)
-		if o.Expires != 0 {
-			secs = int64(o.Expires / time.Second)
-			if o.Expires%time.Second != 0 || secs < 1 || secs > maxPresignAge {
-				return out, errors.New("sigv4: SignOptions.Expires must be whole seconds from 1s to 168h")
-			}
-		}
 		out.SignedHeaders = signedHeaderList(r)
 		q := []byte(stripAuthParams(r.URL.RawQuery))
 		if len(q) > 0 {
