@@ -277,7 +277,7 @@ func (v *Verifier) Verify(r *http.Request, service string) (Result, error) {
 	// The signature itself must be well formed.
 	var sigDER []byte
 	st := v.pool.Get().(*verifyState)
-	defer v.pool.Put(st)
+	defer v.putState(st)
 	derBuf := &st.der
 	if p.v4a {
 		if len(p.signature) == 0 || len(p.signature)%2 != 0 || len(p.signature) > 2*len(derBuf) ||
@@ -526,6 +526,16 @@ func (v *Verifier) Verify(r *http.Request, service string) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// putState returns scratch storage to the pool, unless an unusually large
+// request made it grow (it would otherwise stay allocated).
+func (v *Verifier) putState(st *verifyState) {
+	const max = 64 << 10
+	if cap(st.cr) > max || cap(st.hdr) > max || cap(st.q.enc) > max || cap(st.qry) > max {
+		return
+	}
+	v.pool.Put(st)
 }
 
 // retry tries the other canonical forms the service options allow (the other
