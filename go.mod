@@ -4,6 +4,8 @@ go 1.26.0
 
 require (
 	github.com/aws/aws-sdk-go-v2 v1.47.7
+	github.com/aws/aws-sdk-go-v2/service/vpclattice v1.21.2
+	github.com/aws/smithy-go v1.28.8
 	github.com/aws/smithy-go/aws-http-auth v1.1.3
 	github.com/spf13/cobra v1.10.2
 	modernc.org/sqlite v1.61.1
@@ -12,8 +14,6 @@ require (
 require (
 	github.com/aws/aws-sdk-go-v2/internal/configsources v1.4.25 // indirect
 	github.com/aws/aws-sdk-go-v2/internal/endpoints/v2 v2.7.25 // indirect
-	github.com/aws/aws-sdk-go-v2/service/vpclattice v1.21.2 // indirect
-	github.com/aws/smithy-go v1.28.8 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect

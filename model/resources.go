@@ -297,3 +297,7 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// Metadata returns m; resource types embed Meta and so satisfy an interface
+// with this method.
+func (m *Meta) Metadata() *Meta { return m }
