@@ -247,8 +247,8 @@ func forward(tgs ...string) types.RuleAction {
 
 func pathPrefix(p string) types.RuleMatch {
 	return &types.RuleMatchMemberHttpMatch{Value: types.HttpMatch{
-		Method:    aws.String("GET"),
-		PathMatch: &types.PathMatch{Match: &types.PathMatchTypeMemberPrefix{Value: p}, CaseSensitive: aws.Bool(false)},
+		Method:        aws.String("GET"),
+		PathMatch:     &types.PathMatch{Match: &types.PathMatchTypeMemberPrefix{Value: p}, CaseSensitive: aws.Bool(false)},
 		HeaderMatches: []types.HeaderMatch{{Name: aws.String("x-tenant"), Match: &types.HeaderMatchTypeMemberExact{Value: "blue"}}},
 	}}
 }
