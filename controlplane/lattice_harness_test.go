@@ -180,13 +180,19 @@ func (e *env) client(key string) *vpclattice.Client {
 // empty) and returns the status, the x-amzn-ErrorType header and the body.
 func (e *env) raw(key, method, path, body string) (int, string, []byte) {
 	e.t.Helper()
+	return e.rawAs(e.t, key, method, path, body)
+}
+
+// rawAs is raw reporting failures to t.
+func (e *env) rawAs(t testing.TB, key, method, path, body string) (int, string, []byte) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequest(method, e.srv.URL+path, rd)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -194,7 +200,7 @@ func (e *env) raw(key, method, path, body string) (int, string, []byte) {
 	if key != "" {
 		s := sigv4.NewSigner(key, sigv4.Credential{SecretAccessKey: testSecret}, nil)
 		if _, err := s.Sign(req, sigv4.SignOptions{Service: "vpc-lattice", Region: testRegion}); err != nil {
-			e.t.Fatal(err)
+			t.Fatal(err)
 		}
 		if body != "" {
 			req.Body = io.NopCloser(strings.NewReader(body))
@@ -202,7 +208,7 @@ func (e *env) raw(key, method, path, body string) (int, string, []byte) {
 	}
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
