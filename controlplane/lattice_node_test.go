@@ -30,13 +30,11 @@ func TestNodeSDK(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(c, node, "run.mjs")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(withoutAWSEnv(),
 		"TRELLIS_ENDPOINT="+e.srv.URL,
 		"AWS_ACCESS_KEY_ID="+adminKey,
 		"AWS_SECRET_ACCESS_KEY="+testSecret,
-		"AWS_SESSION_TOKEN=",
 		"AWS_REGION="+testRegion,
-		"AWS_PROFILE=",
 		"AWS_CONFIG_FILE=/dev/null",
 		"AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 		"TRELLIS_READER_KEY="+readerKey,
