@@ -170,4 +170,3 @@ func BenchmarkLatticeGetServiceHTTP(b *testing.B) {
 	}
 	lat.report(b)
 }
-

@@ -68,7 +68,9 @@ func TestFieldValidators(t *testing.T) {
 	check("vpc", func(v *Validator) bool { return v.VPCID("vpc", "vpc-0123456789abcdef0") }, true)
 	check("short vpc", func(v *Validator) bool { return v.VPCID("vpc", "vpc-01234567") }, true)
 	check("bad vpc", func(v *Validator) bool { return v.VPCID("vpc", "vpc-0123") }, false)
-	check("sgs", func(v *Validator) bool { return v.SecurityGroupIDs("sg", []string{"sg-01234567", "sg-0123456789abcdef0"}, 0) }, true)
+	check("sgs", func(v *Validator) bool {
+		return v.SecurityGroupIDs("sg", []string{"sg-01234567", "sg-0123456789abcdef0"}, 0)
+	}, true)
 	check("dup sgs", func(v *Validator) bool { return v.SecurityGroupIDs("sg", []string{"sg-01234567", "sg-01234567"}, 0) }, false)
 	check("no sgs", func(v *Validator) bool { return v.SecurityGroupIDs("sg", nil, 1) }, false)
 	check("cert", func(v *Validator) bool {

@@ -17,7 +17,9 @@ func decodeAction(t *testing.T, s string) *RuleAction {
 }
 
 func TestRuleActionValidate(t *testing.T) {
-	tg := func(i int) string { return `"tg-0123456789abcde` + string(rune('a'+i%26)) + string(rune('a'+i/26)) + `"` }
+	tg := func(i int) string {
+		return `"tg-0123456789abcde` + string(rune('a'+i%26)) + string(rune('a'+i/26)) + `"`
+	}
 	many := make([]string, 11)
 	for i := range many {
 		many[i] = `{"targetGroupIdentifier":` + tg(i) + `,"weight":1}`
