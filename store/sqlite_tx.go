@@ -19,8 +19,9 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// The statements. Times are Unix nanoseconds (UTC). The literal
-// "name <> ''" lets SQLite use the partial index on names.
+// The statements. Times are Unix nanoseconds (UTC). GetByName repeats the
+// condition of the partial index on names (name is not empty), so that
+// SQLite may use the index with a bound name.
 const (
 	sqlReadSeq = `SELECT value FROM meta WHERE key = 'seq'`
 	sqlBumpSeq = `UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value`
