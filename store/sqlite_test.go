@@ -399,3 +399,36 @@ func TestBusyRetry(t *testing.T) {
 		})
 	}
 }
+
+// TestPragmas checks the settings the durability and safety guarantees rest
+// on, on the writer and on a reader connection.
+func TestPragmas(t *testing.T) {
+	s := openTest(t, Options{BusyTimeout: 1234 * time.Millisecond})
+	tests := []struct {
+		db     *sql.DB
+		pragma string
+		want   string
+	}{
+		{s.w, "journal_mode", "wal"},
+		{s.w, "synchronous", "2"}, // FULL
+		{s.w, "busy_timeout", "1234"},
+		{s.w, "trusted_schema", "0"},
+		{s.w, "journal_size_limit", "67108864"},
+		{s.r, "journal_mode", "wal"},
+		{s.r, "synchronous", "2"},
+		{s.r, "busy_timeout", "1234"},
+		{s.r, "trusted_schema", "0"},
+	}
+	for _, tt := range tests {
+		var got string
+		if err := tt.db.QueryRow("PRAGMA " + tt.pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != tt.want {
+			t.Errorf("PRAGMA %s = %s, want %s", tt.pragma, got, tt.want)
+		}
+	}
+	if _, err := s.r.Exec(`DELETE FROM meta`); err == nil {
+		t.Error("a reader connection can write")
+	}
+}
