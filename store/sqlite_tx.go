@@ -90,11 +90,12 @@ func (ss *stmts) prepare(ctx context.Context, db *sql.DB, n stmtID) error {
 	return nil
 }
 
+// close closes the statements. It leaves them in place (closed), so that a
+// transaction racing with Close gets an error, not a data race.
 func (ss *stmts) close() {
-	for id, st := range ss {
+	for _, st := range ss {
 		if st != nil {
 			st.Close()
-			ss[id] = nil
 		}
 	}
 }

@@ -851,3 +851,40 @@ func TestUpdateCanceled(t *testing.T) {
 		return nil
 	})
 }
+
+// TestCloseDuringUse closes the store while goroutines use it: they get
+// errors, not panics or races (run with -race).
+func TestCloseDuringUse(t *testing.T) {
+	s, err := OpenSQLite(context.Background(), t.TempDir(), Options{PollInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			w := s.Watch(context.Background())
+			for i := 0; ; i++ {
+				_, err := s.Update(context.Background(), func(tx Tx) error {
+					_, err := tx.Create(rec("a", fmt.Sprint(g, "-", i), "", "", `{}`))
+					return err
+				})
+				if err == nil {
+					err = s.View(context.Background(), func(tx ReadTx) error {
+						_, _, err := tx.List("a", ListOptions{Limit: 5})
+						return err
+					})
+				}
+				if err != nil {
+					for range w { // closed by Close
+					}
+					return
+				}
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond)
+	if err := s.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	wg.Wait()
+}
