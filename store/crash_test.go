@@ -53,8 +53,8 @@ func TestHelperProcess(t *testing.T) {
 
 // Records of the crash test. Each Update of the child creates a pair of
 // records, each naming the other and carrying a checksum of its own
-// content, and counts the pair in a counter record; now and then it deletes
-// an older pair and counts that too. Every Update is all or nothing, so
+// content, and counts the pair in a counter record; every third Update is
+// followed by one that deletes an older pair and counts that too. Every Update is all or nothing, so
 // after any crash every pair is complete and the counter equals the number
 // of pairs.
 const (
@@ -74,7 +74,11 @@ func pairSum(id, partner, payload string) string {
 }
 
 func pairRecord(id, partner string) Record {
-	payload := strings.Repeat(id[len(id)-1:], rand.N(3000)) // sometimes more than a page
+	n := rand.N(200)
+	if rand.N(10) == 0 {
+		n = rand.N(6000) // sometimes more than a page
+	}
+	payload := strings.Repeat(id[len(id)-1:], n)
 	body, _ := json.Marshal(pairBody{Partner: partner, Payload: payload, Sum: pairSum(id, partner, payload)})
 	return Record{Kind: kindPair, ID: id, Body: body}
 }
@@ -131,8 +135,8 @@ func crashChild(dir, tag string) {
 		fmt.Fprintf(out, "ack %s %s\n", a, b)
 		out.Flush() // one write(2) per line: a line is printed whole or not at all
 
-		if i%7 == 6 {
-			da, db := fmt.Sprintf("%s-%06d-a", tag, i-3), fmt.Sprintf("%s-%06d-b", tag, i-3)
+		if i%3 == 2 {
+			da, db := fmt.Sprintf("%s-%06d-a", tag, i-2), fmt.Sprintf("%s-%06d-b", tag, i-2)
 			fmt.Fprintf(out, "del? %s %s\n", da, db)
 			out.Flush()
 			_, err := s.Update(context.Background(), func(tx Tx) error {
