@@ -97,6 +97,18 @@ func largePolicy() string {
 // context keys the gateway sets.
 func benchRequest(tb testing.TB, path string) *Request {
 	ctx := NewContext(16)
+	fillBenchContext(ctx)
+	return &Request{
+		Principal:       mustPrincipal(tb, benchSession),
+		Action:          "vpc-lattice-svcs:Invoke",
+		Resource:        benchService + path,
+		ResourceAccount: "123456789012",
+		Context:         ctx,
+	}
+}
+
+// fillBenchContext sets the context a gateway builds for every request.
+func fillBenchContext(ctx *Context) {
 	ctx.Set("aws:PrincipalOrgID", "o-123456example")
 	ctx.Set("aws:PrincipalArn", "arn:aws:iam::123456789012:role/rolename")
 	ctx.Set("aws:PrincipalAccount", "123456789012")
@@ -108,13 +120,6 @@ func benchRequest(tb testing.TB, path string) *Request {
 	ctx.Set("vpc-lattice-svcs:Port", "443")
 	ctx.Set("vpc-lattice-svcs:SourceVpc", "vpc-1a2b3c4d")
 	ctx.Set("vpc-lattice-svcs:ServiceArn", benchService)
-	return &Request{
-		Principal:       mustPrincipal(tb, benchSession),
-		Action:          "vpc-lattice-svcs:Invoke",
-		Resource:        benchService + path,
-		ResourceAccount: "123456789012",
-		Context:         ctx,
-	}
 }
 
 var benchCases = []struct {
@@ -173,6 +178,36 @@ func BenchmarkDecision(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkContext measures building the gateway's 11-key context per
+// request, with Set (which replaces earlier values) and Add.
+func BenchmarkContext(b *testing.B) {
+	ctx := NewContext(16)
+	b.Run("Set", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ctx.Reset()
+			fillBenchContext(ctx)
+		}
+	})
+	b.Run("Add", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ctx.Reset()
+			ctx.Add("aws:PrincipalOrgID", "o-123456example")
+			ctx.Add("aws:PrincipalArn", "arn:aws:iam::123456789012:role/rolename")
+			ctx.Add("aws:PrincipalAccount", "123456789012")
+			ctx.Add("aws:PrincipalType", "AssumedRole")
+			ctx.Add("aws:PrincipalTag/team", "blue")
+			ctx.Add("aws:SourceIp", "10.199.0.10")
+			ctx.Add("aws:SecureTransport", "true")
+			ctx.Add("vpc-lattice-svcs:RequestMethod", "GET")
+			ctx.Add("vpc-lattice-svcs:Port", "443")
+			ctx.Add("vpc-lattice-svcs:SourceVpc", "vpc-1a2b3c4d")
+			ctx.Add("vpc-lattice-svcs:ServiceArn", benchService)
+		}
+	})
 }
 
 // BenchmarkParse measures parsing and compiling, which happens once per

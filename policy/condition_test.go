@@ -368,3 +368,37 @@ func hasCode(ds []Diagnostic, code string) bool {
 	}
 	return false
 }
+
+func TestContext(t *testing.T) {
+	c := NewContext(2)
+	c.Add("aws:SourceVpc", "vpc-1")
+	c.Add("aws:sourcevpc", "vpc-2")
+	if v, _, _ := c.Get("AWS:SOURCEVPC"); v[0] != "vpc-1" {
+		t.Errorf("Add: the first value should stay in effect, got %q", v)
+	}
+	c.Set("aws:SourceVpc", "vpc-3")
+	if v, _, _ := c.Get("aws:sourcevpc"); v[0] != "vpc-3" {
+		t.Errorf("Set did not replace: %q", v)
+	}
+	c.SetMulti("aws:TagKeys", []string{"a", "b"})
+	if v, multi, ok := c.Get("aws:tagkeys"); !ok || !multi || len(v) != 2 {
+		t.Errorf("SetMulti: %v %v %v", v, multi, ok)
+	}
+	c.Delete("aws:TagKeys")
+	if _, _, ok := c.Get("aws:TagKeys"); ok {
+		t.Error("Delete left the key")
+	}
+	c.Set("vpc-lattice-svcs:Port", "443")
+	if _, _, ok := c.Get("vpc-lattice-svcs:port"); ok {
+		t.Error("VPC Lattice keys must compare with case")
+	}
+	n := c.Len()
+	c.Reset()
+	if c.Len() != 0 || n == 0 {
+		t.Errorf("Reset: %d keys before, %d after", n, c.Len())
+	}
+	var nilCtx *Context
+	if _, _, ok := nilCtx.Get("aws:SourceVpc"); ok || nilCtx.Len() != 0 {
+		t.Error("a nil context must be empty")
+	}
+}

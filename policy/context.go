@@ -53,6 +53,15 @@ func (c *Context) Set(key, value string) {
 	e.multi = false
 }
 
+// Add sets a single-valued key without looking for an earlier value of
+// it, which makes building a context of n keys linear instead of quadratic.
+// Use it for keys known to be distinct, such as those a gateway sets for
+// every request; if key is already present, the earlier value stays in
+// effect.
+func (c *Context) Add(key, value string) {
+	c.entries = append(c.entries, contextEntry{key: key, one: [1]string{value}})
+}
+
 // SetMulti sets a multivalued key such as aws:TagKeys. The slice is kept,
 // not copied. An empty slice is a key that is present with no values.
 func (c *Context) SetMulti(key string, values []string) {

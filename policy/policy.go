@@ -451,21 +451,15 @@ func (c *compiler) statement(v *jsonValue, path string, index int) statement {
 	}
 
 	// Principal / NotPrincipal.
-	pr, hasP := m["Principal"]
-	npr, hasNP := m["NotPrincipal"]
-	switch {
-	case hasP && hasNP:
-		c.errorf(npr.pos, path+".NotPrincipal", "conflicting-elements", "a statement has Principal or NotPrincipal, not both")
-	case hasP:
-		s.principal = c.principals(pr, path+".Principal")
-	case hasNP:
-		s.principal = c.principals(npr, path+".NotPrincipal")
-		s.notPrincipal = true
-		if s.effect == EffectAllow {
-			c.errorf(npr.pos, path+".NotPrincipal", "notprincipal-allow", "NotPrincipal is supported only with \"Effect\": \"Deny\"; to allow everyone but some principals, use a condition on aws:PrincipalArn")
+	pr, prPath, notP, hasPrincipal := c.either(m, path, "Principal")
+	if pr != nil {
+		s.principal = c.principals(pr, prPath)
+		s.notPrincipal = notP
+		if notP && s.effect == EffectAllow {
+			c.errorf(pr.pos, prPath, "notprincipal-allow", "NotPrincipal is supported only with \"Effect\": \"Deny\"; to allow everyone but some principals, use a condition on aws:PrincipalArn")
 		}
 	}
-	if hasP || hasNP {
+	if hasPrincipal {
 		switch c.opts.Kind {
 		case KindIdentity:
 			c.errorf(v.pos, path, "principal-not-allowed", "an identity-based policy cannot name a Principal; the principal is whoever the policy is attached to")
@@ -476,38 +470,23 @@ func (c *compiler) statement(v *jsonValue, path string, index int) statement {
 		c.errorf(v.pos, path, "missing-element", "a resource-based policy statement needs a Principal (use \"*\" with conditions to mean everyone)")
 	}
 
-	// Action / NotAction.
-	act, hasA := m["Action"]
-	nact, hasNA := m["NotAction"]
-	switch {
-	case hasA && hasNA:
-		c.errorf(nact.pos, path+".NotAction", "conflicting-elements", "a statement has Action or NotAction, not both")
-	case hasA:
-		s.actions = c.actions(act, path+".Action")
-	case hasNA:
-		s.actions = c.actions(nact, path+".NotAction")
-		s.notAction = true
-	default:
+	act, actPath, notA, hasAction := c.either(m, path, "Action")
+	if act != nil {
+		s.actions = c.actions(act, actPath)
+		s.notAction = notA
+	}
+	if !hasAction {
 		c.errorf(v.pos, path, "missing-element", "the statement has no Action or NotAction")
 	}
 
-	// Resource / NotResource.
-	res, hasR := m["Resource"]
-	nres, hasNR := m["NotResource"]
-	switch {
-	case hasR && hasNR:
-		c.errorf(nres.pos, path+".NotResource", "conflicting-elements", "a statement has Resource or NotResource, not both")
-	case hasR:
-		s.resources = c.resources(res, path+".Resource")
+	res, resPath, notR, hasResource := c.either(m, path, "Resource")
+	if res != nil {
+		s.resources = c.resources(res, resPath)
+		s.notResource = notR
 		s.hasResource = true
-	case hasNR:
-		s.resources = c.resources(nres, path+".NotResource")
-		s.notResource = true
-		s.hasResource = true
-	default:
-		if c.opts.Kind == KindIdentity || c.opts.Kind == KindResource {
-			c.errorf(v.pos, path, "missing-element", "the statement has no Resource or NotResource; use \"Resource\": \"*\" for all resources")
-		}
+	}
+	if !hasResource && (c.opts.Kind == KindIdentity || c.opts.Kind == KindResource) {
+		c.errorf(v.pos, path, "missing-element", "the statement has no Resource or NotResource; use \"Resource\": \"*\" for all resources")
 	}
 
 	if cond, ok := m["Condition"]; ok {
@@ -517,16 +496,35 @@ func (c *compiler) statement(v *jsonValue, path string, index int) statement {
 	// Warnings about broad grants.
 	if s.effect == EffectAllow {
 		if s.principal != nil && s.principal.wildcard && !s.notPrincipal && len(s.conditions) == 0 {
-			c.warnf(pr.pos, path+".Principal", "wildcard-principal", "Principal \"*\" with no Condition allows everyone, including anonymous callers; narrow it with conditions such as aws:PrincipalOrgID or aws:SourceVpc")
+			c.warnf(pr.pos, prPath, "wildcard-principal", "Principal \"*\" with no Condition allows everyone, including anonymous callers; narrow it with conditions such as aws:PrincipalOrgID or aws:SourceVpc")
 		}
-		if hasA && len(s.actions) == 1 && s.actions[0].any {
-			c.warnf(act.pos, path+".Action", "wildcard-action", "Action \"*\" allows every action of every service; list the actions needed")
+		if act != nil && !notA && len(s.actions) == 1 && s.actions[0].any {
+			c.warnf(act.pos, actPath, "wildcard-action", "Action \"*\" allows every action of every service; list the actions needed")
 		}
-		if hasNA {
-			c.warnf(nact.pos, path+".NotAction", "allow-notaction", "Allow with NotAction allows every action not listed, including actions added to AWS later")
+		if act != nil && notA {
+			c.warnf(act.pos, actPath, "allow-notaction", "Allow with NotAction allows every action not listed, including actions added to AWS later")
 		}
 	}
 	return s
+}
+
+// either reads a pair of elements such as Action and NotAction. It returns
+// the one present with its path and whether it is the negated one; present
+// is true when either is there. Both together are an error, and then v is
+// nil.
+func (c *compiler) either(m map[string]*jsonValue, path, name string) (v *jsonValue, vpath string, negated, present bool) {
+	pos, hasPos := m[name]
+	neg, hasNeg := m["Not"+name]
+	switch {
+	case hasPos && hasNeg:
+		c.errorf(neg.pos, path+".Not"+name, "conflicting-elements", "a statement has %s or Not%s, not both", name, name)
+		return nil, "", false, true
+	case hasPos:
+		return pos, path + "." + name, false, true
+	case hasNeg:
+		return neg, path + ".Not" + name, true, true
+	}
+	return nil, "", false, false
 }
 
 func isAlnum(s string) bool {
