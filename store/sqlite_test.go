@@ -432,3 +432,20 @@ func TestPragmas(t *testing.T) {
 		t.Error("a reader connection can write")
 	}
 }
+
+// TestOpenOddPath opens stores in directories whose names mean something in
+// a URI.
+func TestOpenOddPath(t *testing.T) {
+	for _, name := range []string{"with space", "q?mode=ro", "hash#frag", "pct%41", "amp&_pragma=x", "ünï"} {
+		dir := filepath.Join(t.TempDir(), name)
+		s := openDir(t, dir, Options{})
+		mustCreate(t, s, rec("a", "1", "", "", `{}`))
+		mustGet(t, s, "a", "1")
+		if _, err := os.Stat(filepath.Join(dir, FileName)); err != nil {
+			t.Errorf("%q: %v", name, err)
+		}
+		if s.Path() != filepath.Join(dir, FileName) {
+			t.Errorf("Path() = %q", s.Path())
+		}
+	}
+}
