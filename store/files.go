@@ -60,6 +60,9 @@ func prepareFiles(dir string) (string, error) {
 	case err == nil:
 		err = f.Close()
 		if err == nil {
+			err = os.Chmod(path, fileMode) // the umask may have taken bits off
+		}
+		if err == nil {
 			err = syncDir(dir) // the new directory entry survives a crash
 		}
 		if err != nil {
@@ -90,17 +93,19 @@ func privateSideFiles(path string) error {
 	return nil
 }
 
-// makePrivate sets mode 0600 on a file unless it has it. It changes the mode
-// by path: opening the file could drop SQLite's locks.
+// makePrivate takes away any permission the group and others have on a
+// file; a file the store created is then mode 0600. It changes the mode by
+// path: opening the file could drop SQLite's locks.
 func makePrivate(path string) error {
 	st, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	if runtime.GOOS == "windows" || st.Mode().Perm() == fileMode {
+	mode := st.Mode().Perm()
+	if runtime.GOOS == "windows" || mode&0o077 == 0 {
 		return nil
 	}
-	if err := os.Chmod(path, fileMode); err != nil {
+	if err := os.Chmod(path, mode&0o700); err != nil {
 		return fmt.Errorf("store: make %s private: %w", path, err)
 	}
 	return nil

@@ -63,6 +63,8 @@ type SQLite struct {
 	path   string
 	w      *sql.DB // the writer: one connection, so writes are serialised
 	r      *sql.DB // the readers
+	wStmts stmts   // every statement, prepared on w
+	rStmts stmts   // the reading statements, prepared on r
 	clock  func() time.Time
 	notify *notifier
 	closed atomic.Bool
@@ -136,18 +138,29 @@ func OpenSQLite(ctx context.Context, dir string, opts Options) (*SQLite, error) 
 	s.r.SetConnMaxIdleTime(0)
 
 	if err := s.setUp(ctx); err != nil {
-		s.r.Close()
-		s.w.Close()
+		s.closeDBs()
 		return nil, err
 	}
-	seq, err := s.Seq(ctx)
+	seq, err := s.readSeq(ctx)
 	if err != nil {
-		s.r.Close()
-		s.w.Close()
+		s.closeDBs()
 		return nil, err
 	}
 	s.notify = newNotifier(seq, opts.PollInterval, s.readSeq)
 	return s, nil
+}
+
+// closeDBs closes the statements and the connection pools. Readers go
+// first: the last connection to close checkpoints the WAL into the database
+// file and removes it, which only the writer can do.
+func (s *SQLite) closeDBs() error {
+	s.rStmts.close()
+	s.wStmts.close()
+	err := s.r.Close()
+	if werr := s.w.Close(); err == nil {
+		err = werr
+	}
+	return err
 }
 
 // dsn builds the driver's data source name: a file: URI, so that any
@@ -161,9 +174,29 @@ func dsn(path string, q url.Values) string {
 	return u.String()
 }
 
-// setUp checks the database file, applies the migrations and makes sure the
-// WAL and shared-memory files are private.
+// setUp checks the database file, applies the migrations, makes sure the
+// WAL and shared-memory files are private and prepares the statements.
 func (s *SQLite) setUp(ctx context.Context) error {
+	if err := s.checkAndMigrate(ctx); err != nil {
+		return err
+	}
+	if err := privateSideFiles(s.path); err != nil {
+		return err
+	}
+	// Preparing the statements opens a reader, so that a problem shows here
+	// and not in the first View.
+	if err := s.wStmts.prepare(ctx, s.w, numStmts); err != nil {
+		return s.openError(err)
+	}
+	if err := s.rStmts.prepare(ctx, s.r, numReadStmts); err != nil {
+		return s.openError(err)
+	}
+	return nil
+}
+
+// checkAndMigrate checks the database file and applies the migrations, on
+// the writer connection.
+func (s *SQLite) checkAndMigrate(ctx context.Context) error {
 	conn, err := s.w.Conn(ctx)
 	if err != nil {
 		return s.openError(err)
@@ -201,19 +234,7 @@ func (s *SQLite) setUp(ctx context.Context) error {
 	if mode != "wal" {
 		return fmt.Errorf("store: %s: could not switch to WAL mode (journal mode is %q)", s.path, mode)
 	}
-
-	if err := migrate(ctx, conn, s.path); err != nil {
-		return err
-	}
-	if err := privateSideFiles(s.path); err != nil {
-		return err
-	}
-	// Open one reader now, so that a problem shows here and not in the
-	// first View.
-	if err := s.r.PingContext(ctx); err != nil {
-		return s.openError(err)
-	}
-	return nil
+	return migrate(ctx, conn, s.path)
 }
 
 // openError explains an error met while opening the database.
@@ -285,16 +306,16 @@ func (s *SQLite) update(ctx context.Context, fn func(Tx) error) (seq uint64, wro
 		}
 	}()
 
-	tx := &sqliteTx{sqliteReadTx: sqliteReadTx{ctx: ctx, q: stx}, clock: s.clock}
+	tx := &sqliteTx{sqliteReadTx: sqliteReadTx{ctx: ctx, tx: stx, prepared: &s.wStmts}, clock: s.clock}
 	if err := fn(tx); err != nil {
 		return 0, false, err
 	}
 	if !tx.wrote {
-		seq, err := readSeq(ctx, stx)
+		seq, err := readSeq(ctx, tx.stmt(stReadSeq))
 		return seq, false, err
 	}
 	// The change counter moves in the same transaction as the writes.
-	if err := stx.QueryRowContext(ctx, sqlBumpSeq).Scan(&seq); err != nil {
+	if err := tx.stmt(stBumpSeq).QueryRowContext(ctx).Scan(&seq); err != nil {
 		return 0, false, fmt.Errorf("store: advance sequence: %w", err)
 	}
 	done = true
@@ -323,7 +344,7 @@ func (s *SQLite) View(ctx context.Context, fn func(ReadTx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	defer stx.Rollback()
-	return fn(&sqliteReadTx{ctx: ctx, q: stx})
+	return fn(&sqliteReadTx{ctx: ctx, tx: stx, prepared: &s.rStmts})
 }
 
 // Seq implements Store.
@@ -335,7 +356,7 @@ func (s *SQLite) Seq(ctx context.Context) (uint64, error) {
 }
 
 func (s *SQLite) readSeq(ctx context.Context) (uint64, error) {
-	return readSeq(ctx, s.r)
+	return readSeq(ctx, s.rStmts[stReadSeq])
 }
 
 // Watch implements Store.
@@ -349,13 +370,7 @@ func (s *SQLite) Close() error {
 		return nil
 	}
 	s.notify.close()
-	// Readers first: the last connection to close checkpoints the WAL into
-	// the database file and removes it, which only the writer can do.
-	err := s.r.Close()
-	if werr := s.w.Close(); werr != nil && err == nil {
-		err = werr
-	}
-	if err != nil {
+	if err := s.closeDBs(); err != nil {
 		return fmt.Errorf("store: close %s: %w", s.path, err)
 	}
 	return nil

@@ -11,16 +11,9 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// querier is what the transactions need of *sql.Tx (and, for reading the
-// sequence number, of *sql.DB).
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// The statements. Times are Unix nanoseconds (UTC). The literal
-// "name <> ''" lets SQLite use the partial index on names.
+// The statements. Times are Unix nanoseconds (UTC). GetByName repeats the
+// condition of the partial index on names (name is not empty), so that
+// SQLite may use the index with a bound name.
 const (
 	sqlReadSeq = `SELECT value FROM meta WHERE key = 'seq'`
 	sqlBumpSeq = `UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value`
@@ -42,9 +35,74 @@ const (
 	sqlDeleteVersion = `DELETE FROM records WHERE kind = ? AND id = ? AND version = ?`
 )
 
-func readSeq(ctx context.Context, q querier) (uint64, error) {
+// stmtID names a statement. The store prepares its statements once, on
+// its connection pools; a transaction takes the ones it uses from there.
+type stmtID int
+
+const (
+	stReadSeq stmtID = iota
+	stGet
+	stGetByName
+	stList
+	stListChild
+	stCount
+	stCountKids
+	// Only the writer prepares the statements from here on.
+	stVersion
+	stBumpSeq
+	stCreate
+	stPut
+	stDelete
+	stDeleteVersion
+	numStmts
+	numReadStmts = stVersion
+)
+
+var stmtSQL = [numStmts]string{
+	stReadSeq:       sqlReadSeq,
+	stGet:           sqlGet,
+	stGetByName:     sqlGetByName,
+	stList:          sqlList,
+	stListChild:     sqlListChild,
+	stCount:         sqlCount,
+	stCountKids:     sqlCountKids,
+	stVersion:       sqlVersion,
+	stBumpSeq:       sqlBumpSeq,
+	stCreate:        sqlCreate,
+	stPut:           sqlPut,
+	stDelete:        sqlDelete,
+	stDeleteVersion: sqlDeleteVersion,
+}
+
+// stmts holds prepared statements, indexed by stmtID.
+type stmts [numStmts]*sql.Stmt
+
+// prepare prepares the first n statements on db.
+func (ss *stmts) prepare(ctx context.Context, db *sql.DB, n stmtID) error {
+	for id := range n {
+		st, err := db.PrepareContext(ctx, stmtSQL[id])
+		if err != nil {
+			ss.close()
+			return fmt.Errorf("store: prepare %q: %w", stmtSQL[id], err)
+		}
+		ss[id] = st
+	}
+	return nil
+}
+
+// close closes the statements. It leaves them in place (closed), so that a
+// transaction racing with Close gets an error, not a data race.
+func (ss *stmts) close() {
+	for _, st := range ss {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func readSeq(ctx context.Context, st *sql.Stmt) (uint64, error) {
 	var seq int64
-	if err := q.QueryRowContext(ctx, sqlReadSeq).Scan(&seq); err != nil {
+	if err := st.QueryRowContext(ctx).Scan(&seq); err != nil {
 		return 0, fmt.Errorf("store: read sequence: %w", err)
 	}
 	return uint64(seq), nil
@@ -52,8 +110,20 @@ func readSeq(ctx context.Context, q querier) (uint64, error) {
 
 // sqliteReadTx is the ReadTx of View, and the reading half of Update's Tx.
 type sqliteReadTx struct {
-	ctx context.Context
-	q   querier
+	ctx      context.Context
+	tx       *sql.Tx
+	prepared *stmts // the store's, on the pool the transaction came from
+	own      stmts  // the transaction's versions of them, made when first used
+}
+
+// stmt returns the statement id for use in the transaction.
+func (t *sqliteReadTx) stmt(id stmtID) *sql.Stmt {
+	st := t.own[id]
+	if st == nil {
+		st = t.tx.StmtContext(t.ctx, t.prepared[id])
+		t.own[id] = st
+	}
+	return st
 }
 
 // sqliteTx is the Tx of Update.
@@ -86,7 +156,7 @@ func (t *sqliteReadTx) Get(kind Kind, id string) (Record, error) {
 	if err := checkKey(kind, id); err != nil {
 		return Record{}, err
 	}
-	r, err := scanRecord(t.q.QueryRowContext(t.ctx, sqlGet, string(kind), id), kind)
+	r, err := scanRecord(t.stmt(stGet).QueryRowContext(t.ctx, string(kind), id), kind)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Record{}, errNotFound(kind, id)
 	}
@@ -104,7 +174,7 @@ func (t *sqliteReadTx) GetByName(kind Kind, parent, name string) (Record, error)
 	if name == "" {
 		return Record{}, fmt.Errorf("store: %s: empty name: %w", kind, ErrInvalid)
 	}
-	r, err := scanRecord(t.q.QueryRowContext(t.ctx, sqlGetByName, string(kind), parent, name), kind)
+	r, err := scanRecord(t.stmt(stGetByName).QueryRowContext(t.ctx, string(kind), parent, name), kind)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Record{}, errNameNotFound(kind, parent, name)
 	}
@@ -126,9 +196,9 @@ func (t *sqliteReadTx) List(kind Kind, opts ListOptions) ([]Record, string, erro
 	limit := listLimit(opts.Limit)
 	var rows *sql.Rows
 	if opts.Parent == "" {
-		rows, err = t.q.QueryContext(t.ctx, sqlList, string(kind), after, limit+1)
+		rows, err = t.stmt(stList).QueryContext(t.ctx, string(kind), after, limit+1)
 	} else {
-		rows, err = t.q.QueryContext(t.ctx, sqlListChild, string(kind), opts.Parent, after, limit+1)
+		rows, err = t.stmt(stListChild).QueryContext(t.ctx, string(kind), opts.Parent, after, limit+1)
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("store: list %s: %w", kind, err)
@@ -164,9 +234,9 @@ func (t *sqliteReadTx) Count(kind Kind, parent string) (int, error) {
 	}
 	var row *sql.Row
 	if parent == "" {
-		row = t.q.QueryRowContext(t.ctx, sqlCount, string(kind))
+		row = t.stmt(stCount).QueryRowContext(t.ctx, string(kind))
 	} else {
-		row = t.q.QueryRowContext(t.ctx, sqlCountKids, string(kind), parent)
+		row = t.stmt(stCountKids).QueryRowContext(t.ctx, string(kind), parent)
 	}
 	var n int
 	if err := row.Scan(&n); err != nil {
@@ -178,7 +248,7 @@ func (t *sqliteReadTx) Count(kind Kind, parent string) (int, error) {
 // storedVersion returns the stored version of a record, 0 if there is none.
 func (t *sqliteTx) storedVersion(kind Kind, id string) (int64, error) {
 	var v int64
-	err := t.q.QueryRowContext(t.ctx, sqlVersion, string(kind), id).Scan(&v)
+	err := t.stmt(stVersion).QueryRowContext(t.ctx, string(kind), id).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -206,7 +276,7 @@ func (t *sqliteTx) Create(r Record) (Record, error) {
 		return Record{}, err
 	}
 	now, nanos := t.now()
-	_, err := t.q.ExecContext(t.ctx, sqlCreate,
+	_, err := t.stmt(stCreate).ExecContext(t.ctx,
 		string(r.Kind), r.ID, r.Parent, r.Name, []byte(r.Body), nanos, nanos)
 	if isConstraint(err) {
 		// Either the ID or the name is taken; look which.
@@ -235,7 +305,7 @@ func (t *sqliteTx) Put(r Record) (Record, error) {
 	}
 	now, nanos := t.now()
 	var created int64
-	err := t.q.QueryRowContext(t.ctx, sqlPut,
+	err := t.stmt(stPut).QueryRowContext(t.ctx,
 		r.Parent, r.Name, []byte(r.Body), nanos, string(r.Kind), r.ID, r.Version).Scan(&r.Version, &created)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -269,9 +339,9 @@ func (t *sqliteTx) Delete(kind Kind, id string, version int64) error {
 	var res sql.Result
 	var err error
 	if version == 0 {
-		res, err = t.q.ExecContext(t.ctx, sqlDelete, string(kind), id)
+		res, err = t.stmt(stDelete).ExecContext(t.ctx, string(kind), id)
 	} else {
-		res, err = t.q.ExecContext(t.ctx, sqlDeleteVersion, string(kind), id, version)
+		res, err = t.stmt(stDeleteVersion).ExecContext(t.ctx, string(kind), id, version)
 	}
 	if err != nil {
 		return fmt.Errorf("store: delete %s %q: %w", kind, id, err)

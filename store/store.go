@@ -104,7 +104,8 @@ type Store interface {
 	// If the database is busy (another process holds the write lock) Update
 	// retries a bounded number of times, running fn again, so fn must have no
 	// effects outside the transaction. fn must not use the Tx after it
-	// returns, nor from other goroutines.
+	// returns, nor from other goroutines, and must not call Update: it would
+	// wait for itself.
 	//
 	// Update returns the change sequence number after the commit; if fn wrote
 	// nothing it returns the current sequence number and does not advance it.
