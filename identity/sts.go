@@ -333,7 +333,7 @@ func (d *Directory) AssumeRole(caller *Caller, reqCtx *policy.Context, in Assume
 	ctx := policy.NewContext(n)
 	caller.AddContext(ctx)
 	for k, vs := range reqCtx.All() {
-		if _, _, present := ctx.Get(k); present {
+		if reservedKey(k) {
 			continue
 		}
 		if reqCtx.IsMulti(k) {
@@ -463,6 +463,18 @@ func (d *Directory) AssumeRole(caller *Caller, reqCtx *policy.Context, in Assume
 		SourceIdentity:    sourceIdentity,
 		AssumedBy:         caller.ARN(),
 	}, nil
+}
+
+// reservedKey reports whether a condition key belongs to the principal or to
+// AssumeRole itself, so that a request context cannot supply it.
+func reservedKey(k string) bool {
+	for _, p := range []string{"aws:principal", "aws:userid", "aws:username", "aws:multifactorauth", "aws:tokenissuetime",
+		"aws:sourceidentity", "aws:requesttag/", "aws:tagkeys", "aws:resourcetag/", "sts:"} {
+		if hasFoldPrefix(k, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // authorize decides one action of AssumeRole. The trust policy must allow
