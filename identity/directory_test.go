@@ -84,7 +84,9 @@ func TestNewErrors(t *testing.T) {
 			[]string{`policies[0]: arn: "arn:aws:iam::222222222222:role/x" is not a policy ARN`}},
 		{"policy of an unknown kind", func(in *Input) { in.Policies[0].Kind = "boundary" },
 			[]string{`policies[0]: kind: kind "boundary" is not "identity" or "service-control"`}},
-		{"invalid policy", func(in *Input) { in.Policies[1].Document = json.RawMessage(`{"Version":"2012-10-17","Statement":{"Effect":"allow","Action":"s3:*","Resource":"*"}}`) },
+		{"invalid policy", func(in *Input) {
+			in.Policies[1].Document = json.RawMessage(`{"Version":"2012-10-17","Statement":{"Effect":"allow","Action":"s3:*","Resource":"*"}}`)
+		},
 			[]string{`arn:aws:iam::222222222222:policy/boundaries/S3Only: document: invalid policy`, `Effect "allow" is not valid`}},
 		{"principal in an identity policy", func(in *Input) {
 			in.Policies[1].Document = json.RawMessage(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}}`)
@@ -135,7 +137,9 @@ func TestNewErrors(t *testing.T) {
 		}, []string{"trustPolicy: Statement[0]: a trust policy has no Resource element"}},
 		{"trust policy not JSON", func(in *Input) { in.Roles[1].TrustPolicy = json.RawMessage(`"{not json"`) },
 			[]string{"arn:aws:iam::222222222222:role/acct: trustPolicy: invalid policy"}},
-		{"role names compare without case", func(in *Input) { in.Roles = append(in.Roles, Role{Account: "222222222222", Name: "Acct", TrustPolicy: trust}) },
+		{"role names compare without case", func(in *Input) {
+			in.Roles = append(in.Roles, Role{Account: "222222222222", Name: "Acct", TrustPolicy: trust})
+		},
 			[]string{"role names compare without case"}},
 		{"bad access key ID", func(in *Input) { in.AccessKeys[0].ID = "AKIA0000" },
 			[]string{`accessKeys[0]: id: "AKIA0000" is not an access key ID`}},

@@ -160,11 +160,11 @@ type Role struct {
 	TrustPolicy json.RawMessage `json:"trustPolicy,omitempty"`
 	// MaxSessionDuration is the longest session, in seconds, from 3600 (the
 	// default) to 43200.
-	MaxSessionDuration int            `json:"maxSessionDuration,omitempty"`
-	Tags               []Tag          `json:"tags,omitempty"`
-	ManagedPolicies    []string       `json:"managedPolicies,omitempty"`
-	InlinePolicies     []InlinePolicy `json:"inlinePolicies,omitempty"`
-	PermissionsBoundary string        `json:"permissionsBoundary,omitempty"`
+	MaxSessionDuration  int            `json:"maxSessionDuration,omitempty"`
+	Tags                []Tag          `json:"tags,omitempty"`
+	ManagedPolicies     []string       `json:"managedPolicies,omitempty"`
+	InlinePolicies      []InlinePolicy `json:"inlinePolicies,omitempty"`
+	PermissionsBoundary string         `json:"permissionsBoundary,omitempty"`
 }
 
 // Access key statuses.
