@@ -135,13 +135,13 @@ func (h *STSHandler) requestID() string {
 	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
 }
 
-// apiError is an error answered in STS's shape.
-type apiError struct {
+// stsError is an error answered in STS's shape.
+type stsError struct {
 	code, message string
 	status        int
 }
 
-func (e *apiError) Error() string { return e.code + ": " + e.message }
+func (e *stsError) Error() string { return e.code + ": " + e.message }
 
 // The STS actions trellis does not implement, for a clearer InvalidAction.
 var unimplementedActions = []string{
@@ -158,12 +158,12 @@ func (h *STSHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	status, body, err := h.serve(r, reqID, &attrs)
 	if err != nil {
-		var ae *apiError
+		var ae *stsError
 		if !errors.As(err, &ae) {
 			h.log.LogAttrs(r.Context(), slog.LevelError, "sts: internal error", append(attrs, slog.String("error", err.Error()))...)
-			ae = &apiError{code: identity.CodeInternalFailure, message: "We encountered an internal error. Please try again.", status: http.StatusInternalServerError}
+			ae = &stsError{code: identity.CodeInternalFailure, message: "We encountered an internal error. Please try again.", status: http.StatusInternalServerError}
 		}
-		status, body = ae.status, errorBody(ae, reqID)
+		status, body = ae.status, stsErrorBody(ae, reqID)
 		attrs = append(attrs, slog.String("code", ae.code), slog.String("message", ae.message))
 	}
 	w.Header().Set("Content-Type", "text/xml")
@@ -175,7 +175,7 @@ func (h *STSHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.log.LogAttrs(r.Context(), slog.LevelInfo, "sts request", attrs...)
 }
 
-func errorBody(e *apiError, reqID string) []byte {
+func stsErrorBody(e *stsError, reqID string) []byte {
 	var x errorResponse
 	x.Error.Type = "Sender"
 	if e.status >= 500 {
@@ -194,11 +194,11 @@ func marshalXML(v any) []byte {
 }
 
 // serve authenticates the request and runs its action. It returns the status
-// and body of a successful answer, or an error (an *apiError for those sent
+// and body of a successful answer, or an error (an *stsError for those sent
 // to the client).
 func (h *STSHandler) serve(r *http.Request, reqID string, attrs *[]slog.Attr) (int, []byte, error) {
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
-		return 0, nil, &apiError{code: "InvalidAction", status: http.StatusBadRequest,
+		return 0, nil, &stsError{code: "InvalidAction", status: http.StatusBadRequest,
 			message: "STS accepts GET and POST requests, not " + r.Method + "."}
 	}
 	d := h.cfg.Directory()
@@ -217,9 +217,9 @@ func (h *STSHandler) serve(r *http.Request, reqID string, attrs *[]slog.Attr) (i
 		var se *sigv4.Error
 		if errors.As(err, &se) {
 			*attrs = append(*attrs, slog.String("access_key_id", res.AccessKeyID))
-			return 0, nil, &apiError{code: se.Code, message: se.Message, status: se.Status}
+			return 0, nil, &stsError{code: se.Code, message: se.Message, status: se.Status}
 		}
-		return 0, nil, &apiError{code: "MalformedQueryString", status: http.StatusBadRequest, message: "The request body could not be read."}
+		return 0, nil, &stsError{code: "MalformedQueryString", status: http.StatusBadRequest, message: "The request body could not be read."}
 	}
 	caller, ok := d.Caller(res.AccessKeyID)
 	if !ok {
@@ -234,7 +234,7 @@ func (h *STSHandler) serve(r *http.Request, reqID string, attrs *[]slog.Attr) (i
 	action := params.Get("Action")
 	*attrs = append(*attrs, slog.String("action", action))
 	if version := params.Get("Version"); version != "" && version != stsVersion {
-		return 0, nil, &apiError{code: "InvalidAction", status: http.StatusBadRequest,
+		return 0, nil, &stsError{code: "InvalidAction", status: http.StatusBadRequest,
 			message: "Could not find operation " + action + " for version " + version}
 	}
 	switch action {
@@ -247,13 +247,13 @@ func (h *STSHandler) serve(r *http.Request, reqID string, attrs *[]slog.Attr) (i
 	case "AssumeRole":
 		return h.assumeRole(r, d, caller, params, reqID, attrs)
 	case "":
-		return 0, nil, &apiError{code: "MissingAction", status: http.StatusBadRequest, message: "Missing Action"}
+		return 0, nil, &stsError{code: "MissingAction", status: http.StatusBadRequest, message: "Missing Action"}
 	}
 	if slices.Contains(unimplementedActions, action) {
-		return 0, nil, &apiError{code: "InvalidAction", status: http.StatusBadRequest,
+		return 0, nil, &stsError{code: "InvalidAction", status: http.StatusBadRequest,
 			message: "trellis does not implement the STS action " + action + "; it implements GetCallerIdentity and AssumeRole."}
 	}
-	return 0, nil, &apiError{code: "InvalidAction", status: http.StatusBadRequest,
+	return 0, nil, &stsError{code: "InvalidAction", status: http.StatusBadRequest,
 		message: "Could not find operation " + action + " for version " + stsVersion}
 }
 
@@ -266,21 +266,21 @@ func readParams(r *http.Request) (url.Values, error) {
 		if ct := r.Header.Get("Content-Type"); ct != "" {
 			mt, _, err := mime.ParseMediaType(ct)
 			if err != nil || mt != "application/x-www-form-urlencoded" {
-				return nil, &apiError{code: "InvalidAction", status: http.StatusBadRequest,
+				return nil, &stsError{code: "InvalidAction", status: http.StatusBadRequest,
 					message: "STS request bodies are application/x-www-form-urlencoded, not " + ct + "."}
 			}
 		}
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
-			return nil, &apiError{code: "MalformedQueryString", status: http.StatusBadRequest, message: "The request body is too large or could not be read."}
+			return nil, &stsError{code: "MalformedQueryString", status: http.StatusBadRequest, message: "The request body is too large or could not be read."}
 		}
 		if params, err = url.ParseQuery(string(body)); err != nil {
-			return nil, &apiError{code: "MalformedQueryString", status: http.StatusBadRequest, message: "The request body is not a valid form: " + err.Error()}
+			return nil, &stsError{code: "MalformedQueryString", status: http.StatusBadRequest, message: "The request body is not a valid form: " + err.Error()}
 		}
 	}
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, &apiError{code: "MalformedQueryString", status: http.StatusBadRequest, message: "The query string is not valid: " + err.Error()}
+		return nil, &stsError{code: "MalformedQueryString", status: http.StatusBadRequest, message: "The query string is not valid: " + err.Error()}
 	}
 	for k, vs := range query {
 		if _, ok := params[k]; !ok && !strings.HasPrefix(strings.ToLower(k), "x-amz-") {
@@ -322,7 +322,7 @@ func memberList(params url.Values, prefix, suffix string) []string {
 
 func (h *STSHandler) assumeRole(r *http.Request, d *identity.Directory, caller *identity.Caller, params url.Values, reqID string, attrs *[]slog.Attr) (int, []byte, error) {
 	if h.cfg.SaveSession == nil {
-		return 0, nil, &apiError{code: "InvalidAction", status: http.StatusBadRequest,
+		return 0, nil, &stsError{code: "InvalidAction", status: http.StatusBadRequest,
 			message: "AssumeRole is not enabled on this endpoint (no session store is configured)."}
 	}
 	in := identity.AssumeRoleInput{
@@ -348,9 +348,9 @@ func (h *STSHandler) assumeRole(r *http.Request, d *identity.Directory, caller *
 		n, err := strconv.Atoi(ds[0])
 		switch {
 		case err != nil:
-			return 0, nil, toAPIError(identity.NewValidationError(identity.Violation{Member: "durationSeconds", Value: ds[0], Constraint: "Member must be an integer"}))
+			return 0, nil, stsAPIError(identity.NewValidationError(identity.Violation{Member: "durationSeconds", Value: ds[0], Constraint: "Member must be an integer"}))
 		case n == 0:
-			return 0, nil, toAPIError(identity.NewValidationError(identity.Violation{Member: "durationSeconds", Value: "0",
+			return 0, nil, stsAPIError(identity.NewValidationError(identity.Violation{Member: "durationSeconds", Value: "0",
 				Constraint: "Member must have value greater than or equal to " + strconv.Itoa(identity.MinAssumeRoleDuration)}))
 		}
 		in.DurationSeconds = n
@@ -368,7 +368,7 @@ func (h *STSHandler) assumeRole(r *http.Request, d *identity.Directory, caller *
 			if e.Result.Type != policy.NoPolicyType {
 				*attrs = append(*attrs, slog.String("decision", e.Result.String()))
 			}
-			return 0, nil, toAPIError(e)
+			return 0, nil, stsAPIError(e)
 		}
 		return 0, nil, err
 	}
@@ -391,8 +391,8 @@ func (h *STSHandler) assumeRole(r *http.Request, d *identity.Directory, caller *
 	return http.StatusOK, marshalXML(x), nil
 }
 
-func toAPIError(e *identity.Error) *apiError {
-	return &apiError{code: e.Code, message: e.Message, status: e.Status}
+func stsAPIError(e *identity.Error) *stsError {
+	return &stsError{code: e.Code, message: e.Message, status: e.Status}
 }
 
 // requestContext returns the condition keys of the request itself.
