@@ -336,7 +336,9 @@ func Export(ctx context.Context, st store.Store) (*Document, error) {
 
 // The native API's paths and IAM actions.
 const (
-	NativeConfigurationPath  = "/trellis/v1/configuration"
+	NativeConfigurationPath = "/trellis/v1/configuration"
+	// NativeSigningService is the SigV4 service name of the native API.
+	NativeSigningService     = "trellis"
 	ActionGetConfiguration   = "trellis:GetConfiguration"
 	ActionApplyConfiguration = "trellis:ApplyConfiguration"
 )

@@ -80,7 +80,7 @@ func NewServer(c ServerConfig) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	nativeAuthz, err := NewIAMAuthorizer(c.Region, "trellis", dir, c.Clock)
+	nativeAuthz, err := NewIAMAuthorizer(c.Region, NativeSigningService, dir, c.Clock)
 	if err != nil {
 		return nil, err
 	}

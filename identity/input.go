@@ -179,7 +179,7 @@ type AccessKey struct {
 	// ID is "AKIA" and 16 characters of [A-Z2-7].
 	ID string `json:"id"`
 	// Secret is the 40-character secret access key.
-	Secret string `json:"secret"`
+	Secret string `json:"secret,omitempty"`
 	// User is the ARN of the owner: an IAM user
 	// (arn:aws:iam::ACCOUNT:user/PATH/NAME) or an account's root user
 	// (arn:aws:iam::ACCOUNT:root).

@@ -64,6 +64,10 @@ func readServeConfig(path string, c *serveConfig) error {
 	dec := json.NewDecoder(bytes.NewReader(j))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(c); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return fmt.Errorf("%s: %s must be a string, not a %s (quote it, as in %s: \"...\")", path, te.Field, te.Value, te.Field)
+		}
 		return fmt.Errorf("%s: %w (known keys: data, listen, region, account, shutdownTimeout)", path, err)
 	}
 	return nil
