@@ -152,9 +152,20 @@ type Applier struct {
 // errNoChange ends a transaction that would write nothing.
 var errNoChange = errors.New("no change")
 
-// Apply validates d against the current configuration and, unless dryRun,
-// applies it in one transaction.
-func (a *Applier) Apply(ctx context.Context, d *Document, dryRun bool) (ApplyResult, error) {
+// ApplyOptions say how to apply a document.
+type ApplyOptions struct {
+	// DryRun reports the changes without making them.
+	DryRun bool
+	// SigningKey is the access key that signed the request, if any. A
+	// document that deletes or deactivates it is refused, so that one apply
+	// cannot lock its caller out.
+	SigningKey string
+}
+
+// Apply validates d against the current configuration and, unless
+// o.DryRun, applies it in one transaction.
+func (a *Applier) Apply(ctx context.Context, d *Document, o ApplyOptions) (ApplyResult, error) {
+	dryRun := o.DryRun
 	var res ApplyResult
 	if d.Identity == nil {
 		return res, nil
@@ -170,6 +181,9 @@ func (a *Applier) Apply(ctx context.Context, d *Document, dryRun bool) (ApplyRes
 			return desired, 0, err
 		}
 		if _, err := identity.New(desired); err != nil {
+			return desired, 0, &DocumentError{Err: err}
+		}
+		if err := keepsKey(cur, desired, o.SigningKey); err != nil {
 			return desired, 0, &DocumentError{Err: err}
 		}
 		res.Changes = diffIdentity(cur, desired)
@@ -202,6 +216,32 @@ func (a *Applier) Apply(ctx context.Context, d *Document, dryRun bool) (ApplyRes
 	}
 	res.Applied, res.Seq = true, seq
 	return res, nil
+}
+
+// keepsKey returns an error when key is an active access key of cur that
+// next deletes or deactivates.
+func keepsKey(cur, next identity.Input, key string) error {
+	active := func(in identity.Input) (found, isActive bool) {
+		for _, k := range in.AccessKeys {
+			if k.ID == key {
+				return true, k.Status != identity.StatusInactive
+			}
+		}
+		return false, false
+	}
+	if key == "" {
+		return nil
+	}
+	if _, was := active(cur); !was {
+		return nil
+	}
+	switch found, is := active(next); {
+	case !found:
+		return fmt.Errorf("accessKeys: the document deletes access key %s, which signed this request; list it (its id and user are enough) to keep it, or apply the document with another key", key)
+	case !is:
+		return fmt.Errorf("accessKeys: the document deactivates access key %s, which signed this request; apply the document with another key", key)
+	}
+	return nil
 }
 
 // A DocumentError is a document that does not make a valid configuration.
@@ -392,7 +432,7 @@ func (n *nativeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		dry := r.URL.Query().Get("dryRun") == "true"
-		res, err := n.applier.Apply(r.Context(), d, dry)
+		res, err := n.applier.Apply(r.Context(), d, ApplyOptions{DryRun: dry, SigningKey: caller.AccessKeyID})
 		var de *DocumentError
 		switch {
 		case errors.As(err, &de):

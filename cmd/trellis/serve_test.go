@@ -378,3 +378,48 @@ func TestClientCommandsWithoutServer(t *testing.T) {
 		})
 	}
 }
+
+// TestApplyShippedExample applies examples/config/identities.yaml as
+// docs/configuration.md tells users to, then uses what it declares.
+func TestApplyShippedExample(t *testing.T) {
+	isolateAWSEnvironment(t)
+	data := t.TempDir()
+	s := startServer(t, data)
+	flags := []string{"--endpoint", s.url, "--data", data}
+	example, err := os.ReadFile("../../examples/config/identities.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// As shipped, it would delete the key that signs the request.
+	code, _, errOut := runCLI(t, "", append([]string{"apply", "-f", writeFile(t, "as-shipped.yaml", string(example))}, flags...)...)
+	if code != exitFailed || !strings.Contains(errOut, "AKIAREPLACEWITHYOURS has no secret and does not exist") {
+		t.Errorf("applying the example unedited: exit %d, %s", code, errOut)
+	}
+	id, secret := adminKey(t, data)
+	withoutAdmin := strings.Replace(string(example), "    - id: AKIAREPLACEWITHYOURS\n      user: arn:aws:iam::000000000000:user/admin\n", "", 1)
+	code, _, errOut = runCLI(t, "", append([]string{"apply", "-f", writeFile(t, "lockout.yaml", withoutAdmin)}, flags...)...)
+	if code != exitFailed || !strings.Contains(errOut, "deletes access key "+id+", which signed this request") {
+		t.Errorf("a document without the signing key: exit %d, %s", code, errOut)
+	}
+
+	edited := strings.ReplaceAll(string(example), "AKIAREPLACEWITHYOURS", id)
+	code, out, errOut := runCLI(t, "", append([]string{"apply", "-f", writeFile(t, "identities.yaml", edited)}, flags...)...)
+	if code != 0 {
+		t.Fatalf("apply the example: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"+ organization o-exampleorg1", "+ account 111122223333", "+ role arn:aws:iam::111122223333:role/ci-deployer", "new access key for arn:aws:iam::111122223333:user/recommendations"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("apply output lacks %q:\n%s", want, out)
+		}
+	}
+	// The administrator can assume the role it declares.
+	ar, err := s.sts(staticCredentials(id, secret, "")).AssumeRole(context.Background(), &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::111122223333:role/ci-deployer"), RoleSessionName: aws.String("deploy")})
+	if err != nil {
+		t.Fatalf("AssumeRole ci-deployer: %v", err)
+	}
+	if got := aws.ToString(ar.AssumedRoleUser.Arn); got != "arn:aws:sts::111122223333:assumed-role/ci-deployer/deploy" {
+		t.Errorf("assumed role user %s", got)
+	}
+}
