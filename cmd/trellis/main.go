@@ -76,6 +76,7 @@ Start with "trellis demo", then see "trellis policy --help".`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newPolicyCommand(), newDemoCommand())
+	root.AddCommand(newPolicyCommand(), newDemoCommand(), newServeCommand(),
+		newApplyCommand(), newExportCommand(), newGetCommand())
 	return root
 }

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/trellisproject/trellis/controlplane"
+	"github.com/trellisproject/trellis/snapshot"
+	"github.com/trellisproject/trellis/store"
+)
+
+// serveConfig is the server's configuration: the --config file, with flags
+// overriding it.
+type serveConfig struct {
+	// Data is the data directory.
+	Data string `json:"data,omitempty"`
+	// Listen is the control plane's address.
+	Listen string `json:"listen,omitempty"`
+	// Region is the region served.
+	Region string `json:"region,omitempty"`
+	// Account is the account of the first administrator.
+	Account string `json:"account,omitempty"`
+	// ShutdownTimeout bounds how long requests in flight may take to finish
+	// on SIGTERM, such as "10s".
+	ShutdownTimeout string `json:"shutdownTimeout,omitempty"`
+}
+
+func defaultServeConfig() serveConfig {
+	return serveConfig{Data: ".trellis", Listen: "127.0.0.1:7400", Region: "us-east-1", Account: "000000000000", ShutdownTimeout: "10s"}
+}
+
+// readServeConfig reads a config file (YAML or JSON); unknown keys are
+// errors.
+func readServeConfig(path string, c *serveConfig) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var generic any
+	if err := yaml.Unmarshal(data, &generic); err != nil {
+		return fmt.Errorf("%s is not valid YAML or JSON: %w", path, err)
+	}
+	j, err := json.Marshal(generic)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if string(j) == "null" {
+		return nil // an empty file: no settings
+	}
+	dec := json.NewDecoder(bytes.NewReader(j))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return fmt.Errorf("%s: %s must be a string, not a %s (quote it, as in %s: \"...\")", path, te.Field, te.Value, te.Field)
+		}
+		return fmt.Errorf("%s: %w (known keys: data, listen, region, account, shutdownTimeout)", path, err)
+	}
+	return nil
+}
+
+func (c serveConfig) validate() (time.Duration, error) {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return 0, fmt.Errorf("listen address %q: %v (use HOST:PORT, such as 127.0.0.1:7400)", c.Listen, err)
+	}
+	if c.Region == "" {
+		return 0, errors.New("region is empty")
+	}
+	if len(c.Account) != 12 || !isDigits(c.Account) {
+		return 0, fmt.Errorf("account %q is not a 12-digit account ID", c.Account)
+	}
+	d, err := time.ParseDuration(c.ShutdownTimeout)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("shutdownTimeout %q is not a positive duration such as \"10s\"", c.ShutdownTimeout)
+	}
+	return d, nil
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func newServeCommand() *cobra.Command {
+	var configFile string
+	flags := defaultServeConfig()
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run trellis: the control plane (VPC Lattice, STS and native APIs) over the embedded store",
+		Long: `Run trellis on this machine. The control plane answers the VPC Lattice API,
+the STS API and trellis's native configuration API on one address (default
+127.0.0.1:7400); every call must be signed with SigV4.
+
+State lives in an embedded SQLite database in the data directory (default
+./.trellis), created on first start. On first start trellis also creates an
+administrator and writes its credentials, once, to DATA/admin-credentials
+(mode 0600); use them with
+  AWS_SHARED_CREDENTIALS_FILE=.trellis/admin-credentials AWS_PROFILE=trellis
+
+--config FILE reads settings from a YAML or JSON file with the keys data,
+listen, region, account (of the first administrator) and shutdownTimeout;
+flags given on the command line override it. A malformed file stops trellis
+before it starts.
+
+SIGTERM or SIGINT stops accepting connections, lets requests in flight finish
+(up to shutdownTimeout), and exits with status 0.`,
+		Example: `  trellis serve
+  trellis serve --data /var/lib/trellis --listen 127.0.0.1:7400 --region eu-west-1
+  AWS_SHARED_CREDENTIALS_FILE=.trellis/admin-credentials AWS_PROFILE=trellis \
+    aws vpc-lattice list-services --endpoint-url http://127.0.0.1:7400 --region us-east-1`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg := defaultServeConfig()
+			if configFile != "" {
+				if err := readServeConfig(configFile, &cfg); err != nil {
+					return &exitError{code: exitUsage, err: err}
+				}
+			}
+			for name, dst := range map[string]*string{"data": &cfg.Data, "listen": &cfg.Listen, "region": &cfg.Region, "account": &cfg.Account, "shutdown-timeout": &cfg.ShutdownTimeout} {
+				if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
+					*dst = f.Value.String()
+				}
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			return serve(ctx, cfg, log, nil)
+		},
+	}
+	cmd.Flags().StringVar(&configFile, "config", "", "settings file (YAML or JSON)")
+	cmd.Flags().StringVar(&flags.Data, "data", flags.Data, "data directory")
+	cmd.Flags().StringVar(&flags.Listen, "listen", flags.Listen, "control plane address (HOST:PORT)")
+	cmd.Flags().StringVar(&flags.Region, "region", flags.Region, "region served")
+	cmd.Flags().StringVar(&flags.Account, "account", flags.Account, "account of the first administrator (used on first start only)")
+	cmd.Flags().StringVar(&flags.ShutdownTimeout, "shutdown-timeout", flags.ShutdownTimeout, "how long requests in flight may take on SIGTERM")
+	return cmd
+}
+
+// serve runs trellis until ctx ends. ready, if not nil, is called with the
+// control plane's address once it accepts connections.
+func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready func(addr string)) error {
+	drain, err := cfg.validate()
+	if err != nil {
+		return &exitError{code: exitUsage, err: fmt.Errorf("configuration: %w", err)}
+	}
+	st, err := store.OpenSQLite(ctx, cfg.Data, store.Options{})
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	defer st.Close()
+
+	created, credPath, err := controlplane.Bootstrap(ctx, st, cfg.Data, cfg.Account, rand.Reader, time.Now())
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	if created {
+		log.Info("created the administrator; its credentials are in a file only you can read", "file", credPath)
+	}
+
+	snaps, err := snapshot.NewManager(ctx, st, snapshot.Options{Logger: log})
+	if err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("the stored configuration cannot be loaded: %w", err)}
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go snaps.Run(runCtx)
+	go pruneSessions(runCtx, st, log)
+
+	handler, err := controlplane.NewServer(controlplane.ServerConfig{Store: st, Snapshots: snaps, Region: cfg.Region, Logger: log})
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("control plane: %w", err)}
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	addr := ln.Addr().String()
+	log.Info("control plane listening (VPC Lattice, STS and trellis APIs)", "address", "http://"+addr, "region", cfg.Region, "data", cfg.Data)
+	log.Info("try it", "command", fmt.Sprintf("AWS_SHARED_CREDENTIALS_FILE=%s AWS_PROFILE=%s aws vpc-lattice list-services --endpoint-url http://%s --region %s", credPath, controlplane.AdminProfile, addr, cfg.Region))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if ready != nil {
+		ready(addr)
+	}
+	select {
+	case err := <-errc:
+		return &exitError{code: exitFailed, err: err}
+	case <-ctx.Done():
+	}
+	log.Info("stopping: finishing requests in flight", "timeout", drain.String())
+	sctx, scancel := context.WithTimeout(context.Background(), drain)
+	defer scancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("requests still in flight were cut off", "err", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// pruneSessions deletes STS sessions a day after they expired, hourly.
+func pruneSessions(ctx context.Context, st store.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := snapshot.PruneSessions(ctx, st, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			log.Warn("pruning expired sessions failed", "err", err)
+		} else if n > 0 {
+			log.Info("pruned expired sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,287 @@
+// Package snapshot turns what the store holds into the immutable
+// configuration the rest of trellis works from: the VPC Lattice resources
+// (a model.Snapshot) and the identities that can sign requests (an
+// identity.Directory), built together from one consistent read of the store.
+//
+// A Manager keeps the current State and builds the next one whenever the
+// store commits a change; readers take the State with one atomic load, and a
+// request that started on a State finishes on it.
+package snapshot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/trellisproject/trellis/identity"
+	"github.com/trellisproject/trellis/model"
+	"github.com/trellisproject/trellis/store"
+)
+
+// A State is the whole configuration at one store sequence number.
+type State struct {
+	// Seq is the store sequence number the state reflects (at least).
+	Seq uint64
+	// Lattice holds the VPC Lattice resources.
+	Lattice *model.Snapshot
+	// Identity holds the principals that can sign requests.
+	Identity *identity.Directory
+	// Built is when the state was built.
+	Built time.Time
+}
+
+// Load builds a State from the store.
+func Load(ctx context.Context, st store.Store, now time.Time) (*State, error) {
+	seq, err := st.Seq(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := model.NewSnapshotBuilder()
+	b.SetSeq(seq)
+	var in identity.Input
+	err = st.View(ctx, func(tx store.ReadTx) error {
+		for _, kind := range model.SnapshotKinds {
+			if err := each(tx, store.Kind(kind), func(r store.Record) error { return b.Add(kind, r.Body) }); err != nil {
+				return err
+			}
+		}
+		var err error
+		in, err = LoadIdentity(tx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	lattice, err := b.Build()
+	if err != nil {
+		return nil, fmt.Errorf("building the VPC Lattice configuration: %w", err)
+	}
+	dir, err := identity.New(in)
+	if err != nil {
+		return nil, fmt.Errorf("building the identities: %w", err)
+	}
+	return &State{Seq: seq, Lattice: lattice, Identity: dir, Built: now}, nil
+}
+
+// each calls fn for every record of a kind, page by page.
+func each(tx store.ReadTx, kind store.Kind, fn func(store.Record) error) error {
+	after := ""
+	for {
+		recs, next, err := tx.List(kind, store.ListOptions{Limit: store.MaxListLimit, After: after})
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if err := fn(r); err != nil {
+				return fmt.Errorf("%s %s: %w", kind, r.ID, err)
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		after = next
+	}
+}
+
+// Record kinds of identities. The declared identities (everything but
+// sessions) are one record, replaced whole by `trellis apply`; each STS
+// session is a record of its own, written by AssumeRole.
+const (
+	KindIdentity store.Kind = "trellis.identity"
+	KindSession  store.Kind = "sts.session"
+	// IdentityID is the ID of the one identity record.
+	IdentityID = "config"
+)
+
+// LoadIdentity reads the identities: the declared ones and the sessions.
+func LoadIdentity(tx store.ReadTx) (identity.Input, error) {
+	in, _, err := ReadDeclared(tx)
+	if err != nil {
+		return in, err
+	}
+	err = each(tx, KindSession, func(r store.Record) error {
+		var s identity.Session
+		if err := json.Unmarshal(r.Body, &s); err != nil {
+			return err
+		}
+		in.Sessions = append(in.Sessions, s)
+		return nil
+	})
+	return in, err
+}
+
+// ReadDeclared reads the declared identities (no sessions) and the version
+// of their record (0 when none are declared).
+func ReadDeclared(tx store.ReadTx) (identity.Input, int64, error) {
+	var in identity.Input
+	r, err := tx.Get(KindIdentity, IdentityID)
+	if errors.Is(err, store.ErrNotFound) {
+		return in, 0, nil
+	}
+	if err != nil {
+		return in, 0, err
+	}
+	if err := json.Unmarshal(r.Body, &in); err != nil {
+		return in, 0, fmt.Errorf("the stored identities are not readable: %w", err)
+	}
+	in.Sessions = nil
+	return in, r.Version, nil
+}
+
+// WriteDeclared replaces the declared identities. version is the version
+// ReadDeclared returned: a concurrent change makes the write fail with
+// store.ErrConflict.
+func WriteDeclared(tx store.Tx, in identity.Input, version int64) error {
+	in.Sessions = nil
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	rec := store.Record{Kind: KindIdentity, ID: IdentityID, Body: body, Version: version}
+	if version == 0 {
+		_, err = tx.Create(rec)
+	} else {
+		_, err = tx.Put(rec)
+	}
+	return err
+}
+
+// SaveSession stores a session issued by STS.
+func SaveSession(tx store.Tx, s identity.Session) error {
+	body, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Create(store.Record{Kind: KindSession, ID: s.AccessKeyID, Body: body})
+	return err
+}
+
+// PruneSessions deletes sessions that expired before cutoff and returns how
+// many it deleted.
+func PruneSessions(ctx context.Context, st store.Store, cutoff time.Time) (int, error) {
+	var expired []store.Record
+	err := st.View(ctx, func(tx store.ReadTx) error {
+		return each(tx, KindSession, func(r store.Record) error {
+			var s struct {
+				Expires time.Time `json:"expires"`
+			}
+			if err := json.Unmarshal(r.Body, &s); err != nil {
+				return err
+			}
+			if s.Expires.Before(cutoff) {
+				expired = append(expired, r)
+			}
+			return nil
+		})
+	})
+	if err != nil || len(expired) == 0 {
+		return 0, err
+	}
+	_, err = st.Update(ctx, func(tx store.Tx) error {
+		for _, r := range expired {
+			if err := tx.Delete(r.Kind, r.ID, r.Version); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+	return len(expired), err
+}
+
+// A Manager keeps the current State and rebuilds it when the store changes.
+type Manager struct {
+	st      store.Store
+	log     *slog.Logger
+	clock   func() time.Time
+	cur     atomic.Pointer[State]
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced whenever cur changes
+	// failures counts rebuilds that failed since the last success.
+	failures atomic.Int64
+}
+
+// Options configure a Manager.
+type Options struct {
+	Logger *slog.Logger
+	Clock  func() time.Time
+}
+
+// NewManager loads the first State. It fails when the store cannot be read
+// or its contents do not make a valid configuration: trellis does not start
+// on a configuration it cannot trust.
+func NewManager(ctx context.Context, st store.Store, opts Options) (*Manager, error) {
+	m := &Manager{st: st, log: opts.Logger, clock: opts.Clock, changed: make(chan struct{})}
+	if m.log == nil {
+		m.log = slog.Default()
+	}
+	if m.clock == nil {
+		m.clock = time.Now
+	}
+	s, err := Load(ctx, st, m.clock())
+	if err != nil {
+		return nil, err
+	}
+	m.cur.Store(s)
+	return m, nil
+}
+
+// Current returns the current State.
+func (m *Manager) Current() *State { return m.cur.Load() }
+
+// Failures returns how many rebuilds have failed in a row.
+func (m *Manager) Failures() int64 { return m.failures.Load() }
+
+// Run rebuilds the State after every committed change until ctx ends. A
+// change that cannot be built leaves the last good State in place and is
+// logged; a corrupt configuration never replaces a good one.
+func (m *Manager) Run(ctx context.Context) {
+	for seq := range m.st.Watch(ctx) {
+		if cur := m.Current(); cur != nil && cur.Seq >= seq {
+			continue
+		}
+		if err := m.Refresh(ctx); err != nil && ctx.Err() == nil {
+			m.log.Error("configuration change not applied; the previous configuration stays in effect", "seq", seq, "err", err)
+		}
+	}
+}
+
+// Refresh rebuilds the State now.
+func (m *Manager) Refresh(ctx context.Context) error {
+	s, err := Load(ctx, m.st, m.clock())
+	if err != nil {
+		m.failures.Add(1)
+		return err
+	}
+	m.failures.Store(0)
+	m.mu.Lock()
+	if cur := m.cur.Load(); cur == nil || s.Seq >= cur.Seq {
+		m.cur.Store(s)
+		close(m.changed)
+		m.changed = make(chan struct{})
+	}
+	m.mu.Unlock()
+	return nil
+}
+
+// WaitFor waits until the current State reflects sequence number seq, so a
+// caller that just committed a change can read its own write.
+func (m *Manager) WaitFor(ctx context.Context, seq uint64) error {
+	for {
+		m.mu.Lock()
+		ch := m.changed
+		m.mu.Unlock()
+		if m.Current().Seq >= seq {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
