@@ -77,5 +77,6 @@ Start with "trellis demo", then see "trellis policy --help".`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newPolicyCommand(), newDemoCommand(), newServeCommand())
+	root.AddCommand(newCurlCommand())
 	return root
 }
