@@ -124,12 +124,15 @@ credentials could not be loaded, 2 on usage errors.`,
 	return cmd
 }
 
-// curlCredentials are the credentials a request is signed with, and where
+// curlCredentials are the credentials a request is signed with and where
 // they came from (for -v and notes; never the secret).
 type curlCredentials struct {
 	creds  aws.Credentials
 	region string
 	source string
+	// adminFile is true for the administrator's file of --data-dir, the
+	// last resort, which a note always mentions.
+	adminFile bool
 }
 
 func runCurl(cmd *cobra.Command, o curlOptions, rawURL string) error {
@@ -137,27 +140,6 @@ func runCurl(cmd *cobra.Command, o curlOptions, rawURL string) error {
 	note := func(format string, args ...any) {
 		if !o.silent || o.verbose {
 			fmt.Fprintf(stderr, "* "+format+"\n", args...)
-		}
-	}
-	if o.unsigned && (o.sigv4a || o.unsignedPayload) {
-		return usageErrorf("--unsigned sends no signature; it cannot be combined with --sigv4a or --unsigned-payload")
-	}
-	if !strings.Contains(rawURL, "://") {
-		rawURL = "http://" + rawURL
-	}
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return usageErrorf("%q is not an http:// or https:// URL", rawURL)
-	}
-	body, err := curlBody(o, cmd.InOrStdin())
-	if err != nil {
-		return err
-	}
-	method := o.method
-	if method == "" {
-		method = http.MethodGet
-		if o.dataSet {
-			method = http.MethodPost
 		}
 	}
 	ctx := cmd.Context()
@@ -169,65 +151,18 @@ func runCurl(cmd *cobra.Command, o curlOptions, rawURL string) error {
 		ctx, cancel = context.WithTimeout(ctx, o.maxTime)
 		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+	req, err := newCurlRequest(ctx, o, rawURL, cmd.InOrStdin())
 	if err != nil {
-		return usageErrorf("building the request: %v", err)
-	}
-	if err := setCurlHeaders(req, o.headers); err != nil {
 		return err
 	}
-	if o.dataSet && req.Header.Get("Content-Type") == "" {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-
 	var token string
 	if o.unsigned {
 		note("sending without a signature (--unsigned)")
-	} else {
-		cc, err := loadCurlCredentials(ctx, o)
-		if err != nil {
-			return err
-		}
-		token = cc.creds.SessionToken
-		region := o.region
-		if region == "" {
-			region = cc.region
-		}
-		if region == "" {
-			region = defaultCurlRegion
-		}
-		if o.verbose || cc.source != "" && !strings.HasPrefix(cc.source, "aws:") {
-			note("credentials: access key %s from %s", cc.creds.AccessKeyID, strings.TrimPrefix(cc.source, "aws:"))
-		}
-		opts := sigv4.SignOptions{Service: o.service, Region: region}
-		if o.sigv4a {
-			opts.Algorithm = sigv4.AlgorithmV4A
-			opts.RegionSet = splitList(o.regionSet)
-			if len(opts.RegionSet) == 0 {
-				return usageErrorf("--region-set is empty; name regions such as us-east-1,eu-* or * for all")
-			}
-		}
-		if o.unsignedPayload {
-			opts.PayloadHash, opts.AddContentSHA256Header = sigv4.UnsignedPayload, true
-		}
-		signer := sigv4.NewSigner(cc.creds.AccessKeyID, sigv4.Credential{SecretAccessKey: cc.creds.SecretAccessKey, SessionToken: token}, nil)
-		signed, err := signer.Sign(req, opts)
-		if err != nil {
-			return usageErrorf("signing the request: %v", err)
-		}
-		if o.verbose {
-			where := "region " + region
-			if o.sigv4a {
-				where = "region set " + strings.Join(opts.RegionSet, ",")
-			}
-			fmt.Fprintf(stderr, "* signed with %s for service %s, %s\n", signed.Algorithm, o.service, where)
-			fmt.Fprintf(stderr, "* canonical request:\n%s\n", indent(redact(signed.CanonicalRequest, token)))
-			fmt.Fprintf(stderr, "* string to sign:\n%s\n", indent(signed.StringToSign))
-		}
+	} else if token, err = signCurlRequest(ctx, o, req, stderr, note); err != nil {
+		return err
 	}
 	if o.verbose {
-		fmt.Fprintf(stderr, "> %s %s %s\n", req.Method, req.URL.RequestURI(), "HTTP/1.1")
-		fmt.Fprintf(stderr, "> Host: %s\n", curlHost(req))
+		fmt.Fprintf(stderr, "> %s %s HTTP/1.1\n> Host: %s\n", req.Method, req.URL.RequestURI(), curlHost(req))
 		writeHeaders(stderr, "> ", "\n", req.Header, token)
 		fmt.Fprintln(stderr, ">")
 	}
@@ -236,12 +171,12 @@ func runCurl(cmd *cobra.Command, o curlOptions, rawURL string) error {
 	resp, err := client.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return &exitError{code: exitFailed, err: fmt.Errorf("no response within --max-time %s from %s", o.maxTime, u.Host)}
+			return &exitError{code: exitFailed, err: fmt.Errorf("no response from %s within --max-time %s", req.URL.Host, o.maxTime)}
 		}
-		return &exitError{code: exitFailed, err: fmt.Errorf("%s %s: %w", method, u.Redacted(), errors.Unwrap(err))}
+		return &exitError{code: exitFailed, err: fmt.Errorf("%s %s: %w", req.Method, req.URL.Redacted(), errors.Unwrap(err))}
 	}
 	defer resp.Body.Close()
-	status := fmt.Sprintf("%s %s", resp.Proto, resp.Status)
+	status := resp.Proto + " " + resp.Status
 	if o.verbose {
 		fmt.Fprintf(stderr, "< %s\n", status)
 		writeHeaders(stderr, "< ", "\n", resp.Header, "")
@@ -255,16 +190,96 @@ func runCurl(cmd *cobra.Command, o curlOptions, rawURL string) error {
 	respBody, err := io.ReadAll(resp.Body)
 	stdout.Write(respBody)
 	if err != nil {
-		return &exitError{code: exitFailed, err: fmt.Errorf("reading the response from %s: %w", u.Host, err)}
+		return &exitError{code: exitFailed, err: fmt.Errorf("reading the response from %s: %w", req.URL.Host, err)}
 	}
 	if resp.StatusCode >= 400 && !o.unsigned {
 		if b := string(respBody); strings.Contains(b, "SignatureDoesNotMatch") || strings.Contains(b, "InvalidSignatureException") {
-			note("the server computed another signature: check --service and --region, then compare the canonical request of -v with the server's")
+			note("the server computed another signature: check --service and --region, then compare the canonical request of -v with what the server received")
 		} else if strings.Contains(b, "InvalidClientTokenId") || strings.Contains(b, "UnrecognizedClient") {
 			note("the server does not know this access key: are these trellis credentials (see --profile and --data-dir)?")
 		}
 	}
 	return nil
+}
+
+// newCurlRequest builds the request of the URL, -X, -H and -d.
+func newCurlRequest(ctx context.Context, o curlOptions, rawURL string, stdin io.Reader) (*http.Request, error) {
+	if o.unsigned && (o.sigv4a || o.unsignedPayload) {
+		return nil, usageErrorf("--unsigned sends no signature; it cannot be combined with --sigv4a or --unsigned-payload")
+	}
+	if !strings.Contains(rawURL, "://") {
+		rawURL = "http://" + rawURL
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, usageErrorf("%q is not an http:// or https:// URL", rawURL)
+	}
+	body, err := curlBody(o, stdin)
+	if err != nil {
+		return nil, err
+	}
+	method := o.method
+	if method == "" {
+		method = http.MethodGet
+		if o.dataSet {
+			method = http.MethodPost
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return nil, usageErrorf("building the request: %v", err)
+	}
+	if err := setCurlHeaders(req, o.headers); err != nil {
+		return nil, err
+	}
+	if o.dataSet && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	return req, nil
+}
+
+// signCurlRequest signs req and returns the session token it sent, if
+// any, so that output can redact it. With -v it prints what was signed.
+func signCurlRequest(ctx context.Context, o curlOptions, req *http.Request, stderr io.Writer, note func(string, ...any)) (string, error) {
+	cc, err := loadCurlCredentials(ctx, o)
+	if err != nil {
+		return "", err
+	}
+	token := cc.creds.SessionToken
+	region := o.region
+	if region == "" {
+		region = cc.region
+	}
+	if region == "" {
+		region = defaultCurlRegion
+	}
+	if o.verbose || cc.adminFile {
+		note("credentials: access key %s from %s", cc.creds.AccessKeyID, cc.source)
+	}
+	opts := sigv4.SignOptions{Service: o.service, Region: region}
+	where := "region " + region
+	if o.sigv4a {
+		opts.Algorithm = sigv4.AlgorithmV4A
+		opts.RegionSet = splitList(o.regionSet)
+		if len(opts.RegionSet) == 0 {
+			return "", usageErrorf("--region-set is empty; name regions such as us-east-1,eu-* or * for all")
+		}
+		where = "region set " + strings.Join(opts.RegionSet, ",")
+	}
+	if o.unsignedPayload {
+		opts.PayloadHash, opts.AddContentSHA256Header = sigv4.UnsignedPayload, true
+	}
+	signer := sigv4.NewSigner(cc.creds.AccessKeyID, sigv4.Credential{SecretAccessKey: cc.creds.SecretAccessKey, SessionToken: token}, nil)
+	signed, err := signer.Sign(req, opts)
+	if err != nil {
+		return "", usageErrorf("signing the request: %v", err)
+	}
+	if o.verbose {
+		fmt.Fprintf(stderr, "* signed with %s for service %s, %s\n", signed.Algorithm, o.service, where)
+		fmt.Fprintf(stderr, "* canonical request:\n%s\n", indent(redact(signed.CanonicalRequest, token)))
+		fmt.Fprintf(stderr, "* string to sign:\n%s\n", indent(signed.StringToSign))
+	}
+	return token, nil
 }
 
 // curlBody returns the body -d asks for.
@@ -319,7 +334,7 @@ func loadCurlCredentials(ctx context.Context, o curlOptions) (curlCredentials, e
 	}
 	creds, err := cfg.Credentials.Retrieve(ctx)
 	if err == nil {
-		return curlCredentials{creds: creds, region: cfg.Region, source: "aws:" + creds.Source}, nil
+		return curlCredentials{creds: creds, region: cfg.Region, source: creds.Source}, nil
 	}
 	if o.profile != "" || os.Getenv("AWS_PROFILE") != "" {
 		return curlCredentials{}, &exitError{code: exitFailed, err: fmt.Errorf("the AWS profile has no usable credentials: %w", err)}
@@ -337,7 +352,7 @@ func loadCurlCredentials(ctx context.Context, o curlOptions) (curlCredentials, e
 	if err == nil {
 		var creds aws.Credentials
 		if creds, err = cfg.Credentials.Retrieve(ctx); err == nil {
-			return curlCredentials{creds: creds, region: cfg.Region, source: path + " (profile " + controlplane.AdminProfile + ")"}, nil
+			return curlCredentials{creds: creds, region: cfg.Region, source: path + " (profile " + controlplane.AdminProfile + ")", adminFile: true}, nil
 		}
 	}
 	return curlCredentials{}, &exitError{code: exitFailed, err: fmt.Errorf("%s has no usable profile %q: %w; delete it and restart \"trellis serve\" on a new data directory, or use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",

@@ -11,22 +11,22 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/trellisproject/trellis/sigv4"
 )
 
 const (
-	curlKey       = "AKIACURLTESTKEY23456"
-	curlSecret    = "curlSECRETcurlSECRETcurlSECRETcurlSECRET"
-	curlTempKey   = "ASIACURLTESTKEY23456"
-	curlTempSec   = "tempSECRETtempSECRETtempSECRETtempSECRET"
-	curlToken     = "curl-session-token-that-must-not-be-printed"
-	curlAdminKey  = "AKIACURLADMINKEY2345"
-	curlAdminSec  = "adminSECRETadminSECRETadminSECRETadminSE"
-	curlProfKey   = "AKIACURLPROFILEKEY23"
-	curlProfSec   = "profSECRETprofSECRETprofSECRETprofSECRET"
-	curlRegion    = "eu-west-1"
-	curlGotHeader = "X-Got-Body"
+	curlKey      = "AKIACURLTESTKEY23456"
+	curlSecret   = "curlSECRETcurlSECRETcurlSECRETcurlSECRET"
+	curlTempKey  = "ASIACURLTESTKEY23456"
+	curlTempSec  = "tempSECRETtempSECRETtempSECRETtempSECRET"
+	curlToken    = "curl-session-token-that-must-not-be-printed"
+	curlAdminKey = "AKIACURLADMINKEY2345"
+	curlAdminSec = "adminSECRETadminSECRETadminSECRETadminSE"
+	curlProfKey  = "AKIACURLPROFILEKEY23"
+	curlProfSec  = "profSECRETprofSECRETprofSECRETprofSECRET"
+	curlRegion   = "eu-west-1"
 )
 
 // curlServer verifies every request with sigv4.Verifier and answers with the
@@ -52,6 +52,13 @@ func newCurlServer(t *testing.T, service string) *curlServer {
 	}
 	s := &curlServer{}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+			return
+		}
 		res, err := v.Verify(r, service)
 		body, _ := io.ReadAll(r.Body)
 		s.mu.Lock()
@@ -150,6 +157,9 @@ func TestCurl(t *testing.T) {
 					t.Errorf("region set %q", res.RegionSet)
 				}
 			}},
+		{name: "SigV4A, verbose", args: []string{"-v", "--sigv4a", "--region-set", "eu-*", "/x"}, out: []string{"hello"},
+			err: []string{"* signed with AWS4-ECDSA-P256-SHA256 for service vpc-lattice-svcs, region set eu-*", "x-amz-region-set:eu-*",
+				"/vpc-lattice-svcs/aws4_request", "credentials: access key " + curlKey + " from EnvConfigCredentials"}},
 		{name: "body from a file, signed", args: []string{"-d", "@" + bodyFile, "-H", "Content-Type: application/json", "/x"}, out: []string{"hello"},
 			check: func(t *testing.T, res sigv4.Result, body string) {
 				if body != "{\"line\": 1}\n{\"line\": 2}\n" || !res.PayloadSigned || !strings.Contains(res.SignedHeaders, "content-type") {
@@ -205,6 +215,7 @@ func TestCurl(t *testing.T) {
 			err: []string{filepath.Join(adminDir, "admin-credentials") + " (profile trellis)"}},
 		{name: "no credentials", env: func(t *testing.T) {}, args: []string{"--data-dir", t.TempDir(), "/x"}, code: 1,
 			err: []string{"no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", "trellis serve"}},
+		{name: "max time", args: []string{"--max-time", "200ms", "/slow"}, code: 1, err: []string{"within --max-time 200ms"}},
 		{name: "connection refused", args: []string{closed}, code: 1, err: []string{"connection refused"}},
 		{name: "bad header", args: []string{"-H", "no colon", "/x"}, code: 2, err: []string{`"Name: value"`}},
 		{name: "missing file", args: []string{"-d", "@/nonexistent/body", "/x"}, code: 2, err: []string{"no such file"}},
