@@ -186,15 +186,17 @@ func TestSTSGetCallerIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	roleID, _ := e.snaps.Current().Identity.RoleID(appRoleARN)
-	aliceID, _ := e.snaps.Current().Identity.UserID(aliceARN)
+	d := e.snaps.Current().Identity
+	roleID, _ := d.RoleID(appRoleARN)
+	aliceID, _ := d.UserID(aliceARN)
+	carolID, _ := d.UserID("arn:aws:iam::210987654321:user/carol")
 	tests := []struct {
-		name                  string
-		creds                 aws.CredentialsProvider
-		wantARN, wantUser, wa string
+		name                             string
+		creds                            aws.CredentialsProvider
+		wantARN, wantUserID, wantAccount string
 	}{
 		{"user", static(aliceKey, aliceSecret, ""), aliceARN, aliceID, stsAcct},
-		{"other account", static(carolKey, carolSecret, ""), "arn:aws:iam::210987654321:user/carol", "", stsPartner},
+		{"user of another account", static(carolKey, carolSecret, ""), "arn:aws:iam::210987654321:user/carol", carolID, stsPartner},
 		// The assumed-role ARN has the role's name without its path.
 		{"role session", sessionCreds(assumed), "arn:aws:sts::123456789012:assumed-role/app/gci", roleID + ":gci", stsAcct},
 	}
@@ -204,11 +206,9 @@ func TestSTSGetCallerIdentity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if aws.ToString(out.Arn) != tt.wantARN || aws.ToString(out.Account) != tt.wa {
-				t.Errorf("Arn %q, Account %q; want %q, %q", aws.ToString(out.Arn), aws.ToString(out.Account), tt.wantARN, tt.wa)
-			}
-			if uid := aws.ToString(out.UserId); tt.wantUser != "" && uid != tt.wantUser || uid == "" {
-				t.Errorf("UserId %q, want %q", uid, tt.wantUser)
+			got := [3]string{aws.ToString(out.Arn), aws.ToString(out.UserId), aws.ToString(out.Account)}
+			if want := [3]string{tt.wantARN, tt.wantUserID, tt.wantAccount}; got != want || tt.wantUserID == "" {
+				t.Errorf("Arn, UserId, Account = %q, want %q", got, want)
 			}
 		})
 	}
