@@ -443,6 +443,7 @@ func TestSTSErrors(t *testing.T) {
 		key, secret, token   string // empty key: unsigned
 		method, path, body   string
 		contentType          string
+		v4a                  bool // sign with SigV4A for every region
 		status               int
 		code, message, rtype string // message: a substring
 	}{
@@ -476,6 +477,7 @@ func TestSTSErrors(t *testing.T) {
 		{name: "not a form", key: aliceKey, secret: aliceSecret, body: `{"Action":"GetCallerIdentity"}`, contentType: "application/json",
 			status: 400, code: "InvalidAction"},
 		{name: "GET with the query", key: aliceKey, secret: aliceSecret, method: "GET", path: "/?" + gci, status: 200},
+		{name: "SigV4A", key: aliceKey, secret: aliceSecret, body: gci, v4a: true, status: 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -503,7 +505,11 @@ func TestSTSErrors(t *testing.T) {
 			}
 			if tt.key != "" {
 				s := sigv4.NewSigner(tt.key, sigv4.Credential{SecretAccessKey: tt.secret, SessionToken: tt.token}, nil)
-				if _, err := s.Sign(req, sigv4.SignOptions{Service: "sts", Region: testRegion}); err != nil {
+				o := sigv4.SignOptions{Service: "sts", Region: testRegion}
+				if tt.v4a {
+					o.Algorithm, o.RegionSet = sigv4.AlgorithmV4A, []string{"*"}
+				}
+				if _, err := s.Sign(req, o); err != nil {
 					t.Fatal(err)
 				}
 			}
