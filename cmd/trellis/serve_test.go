@@ -363,11 +363,12 @@ func TestClientCommandsWithoutServer(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no credentials", []string{"export", "--data", dir}, exitUsage, "start \"trellis serve\""},
+		{"no credentials", []string{"export", "--data", dir}, exitFailed, "start \"trellis serve\""},
 		{"no file", []string{"apply", "--data", dir}, exitUsage, "apply needs -f FILE"},
 		{"bad endpoint", []string{"get", "users", "--endpoint", "127.0.0.1:7400"}, exitUsage, "is not an http:// or https:// URL"},
 		{"bad section", []string{"get", "groups"}, exitUsage, `unknown section "groups"`},
-		{"bad output", []string{"export", "-o", "xml"}, exitUsage, ""},
+		{"bad output", []string{"export", "-o", "xml"}, exitUsage, `--output "xml": use yaml or json`},
+		{"bad get output", []string{"get", "users", "-o", "text"}, exitUsage, `--output "text": use yaml or json`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
