@@ -58,7 +58,7 @@ func TestIdentityDocExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := &controlplane.Applier{Store: st, Random: rand.Reader, Clock: time.Now}
-	res, err := a.Apply(ctx, doc, false)
+	res, err := a.Apply(ctx, doc, controlplane.ApplyOptions{SigningKey: "AKIAEXAMPLEADMINKEY2"})
 	if err != nil {
 		t.Fatalf("the example does not apply: %v", err)
 	}
