@@ -225,7 +225,7 @@ func parseIAMPolicyARN(arn string) (acct string, ok bool) {
 		return "", false
 	}
 	acct, res, found := strings.Cut(rest, ":")
-	if !found || (acct != "aws" && !isAccountID(acct)) {
+	if !found || (acct != "aws" && !policy.IsAccountID(acct)) {
 		return "", false
 	}
 	p, found := strings.CutPrefix(res, "policy")
@@ -248,7 +248,7 @@ func parseOrgPolicyARN(arn string) (acct string, ok bool) {
 		return "", false
 	}
 	acct, res, found := strings.Cut(rest, ":")
-	if !found || !isAccountID(acct) {
+	if !found || !policy.IsAccountID(acct) {
 		return "", false
 	}
 	parts := strings.Split(res, "/")
@@ -377,7 +377,7 @@ func (b *builder) organizations(in []Organization) map[string]*org {
 			b.fail(ent, "rootId", "root %s is also the root of organization %s", o.RootID, other.id)
 			continue
 		}
-		if o.ManagementAccount != "" && !isAccountID(o.ManagementAccount) {
+		if o.ManagementAccount != "" && !policy.IsAccountID(o.ManagementAccount) {
 			b.fail(ent, "managementAccount", "%q is not a 12-digit account ID", o.ManagementAccount)
 		}
 		g := &org{id: o.ID, rootID: o.RootID, mgmt: o.ManagementAccount, ous: make(map[string]*ou, len(o.OrganizationalUnits))}
@@ -444,7 +444,7 @@ func (b *builder) accounts(in []Account, orgs map[string]*org) {
 	for i := range in {
 		a := &in[i]
 		ent := "accounts[" + strconv.Itoa(i) + "]"
-		if !isAccountID(a.ID) {
+		if !policy.IsAccountID(a.ID) {
 			b.fail(ent, "id", "%q is not a 12-digit account ID", a.ID)
 			continue
 		}
@@ -520,7 +520,7 @@ func (b *builder) accounts(in []Account, orgs map[string]*org) {
 // entity, or nil.
 func (b *builder) newEntity(list string, i int, acct, name, path, id string, isRole bool) *entity {
 	ent := list + "[" + strconv.Itoa(i) + "]"
-	if !isAccountID(acct) {
+	if !policy.IsAccountID(acct) {
 		b.fail(ent, "account", "%q is not a 12-digit account ID", acct)
 		return nil
 	}

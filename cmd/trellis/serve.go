@@ -19,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/trellisproject/trellis/controlplane"
+	"github.com/trellisproject/trellis/policy"
 	"github.com/trellisproject/trellis/snapshot"
 	"github.com/trellisproject/trellis/store"
 )
@@ -80,7 +81,7 @@ func (c serveConfig) validate() (time.Duration, error) {
 	if c.Region == "" {
 		return 0, errors.New("region is empty")
 	}
-	if len(c.Account) != 12 || !isDigits(c.Account) {
+	if !policy.IsAccountID(c.Account) {
 		return 0, fmt.Errorf("account %q is not a 12-digit account ID", c.Account)
 	}
 	d, err := time.ParseDuration(c.ShutdownTimeout)
@@ -88,15 +89,6 @@ func (c serveConfig) validate() (time.Duration, error) {
 		return 0, fmt.Errorf("shutdownTimeout %q is not a positive duration such as \"10s\"", c.ShutdownTimeout)
 	}
 	return d, nil
-}
-
-func isDigits(s string) bool {
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 func newServeCommand() *cobra.Command {
