@@ -1,11 +1,11 @@
 package model
 
 import (
-	"github.com/trellisproject/trellis/policy"
-
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/trellisproject/trellis/policy"
 )
 
 // The log types of access-log subscriptions of service networks.

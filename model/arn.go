@@ -1,10 +1,10 @@
 package model
 
 import (
-	"github.com/trellisproject/trellis/policy"
-
 	"errors"
 	"strings"
+
+	"github.com/trellisproject/trellis/policy"
 )
 
 // Partition is the ARN partition trellis writes into every ARN it issues.
