@@ -1,8 +1,6 @@
 package controlplane
 
 import (
-	"github.com/trellisproject/trellis/policy"
-
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/trellisproject/trellis/model"
+	"github.com/trellisproject/trellis/policy"
 	"github.com/trellisproject/trellis/store"
 )
 
