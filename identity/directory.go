@@ -634,6 +634,22 @@ func (b *builder) attach(e *entity, tags []Tag, managedARNs []string, inline []I
 // nameKey is how IAM tells names apart: without case, within an account.
 func nameKey(acct, name string) string { return acct + "/" + strings.ToLower(name) }
 
+// unique records e's name (without case) and ID in seen and ids, and
+// reports whether neither was taken by an earlier entity of the kind.
+func (b *builder) unique(e *entity, kind string, seen, ids map[string]string) bool {
+	if other, dup := seen[nameKey(e.account, e.name)]; dup {
+		b.fail(e.arn, "name", "%s names compare without case: %s is already declared", kind, other)
+		return false
+	}
+	seen[nameKey(e.account, e.name)] = e.arn
+	if other, dup := ids[e.id]; dup {
+		b.fail(e.arn, "id", "ID %s is also the ID of %s", e.id, other)
+		return false
+	}
+	ids[e.id] = e.arn
+	return true
+}
+
 func (b *builder) users(users []User) {
 	seen := make(map[string]string, len(users))
 	ids := make(map[string]string, len(users))
@@ -643,16 +659,9 @@ func (b *builder) users(users []User) {
 		if e == nil {
 			continue
 		}
-		if other, dup := seen[nameKey(e.account, e.name)]; dup {
-			b.fail(e.arn, "name", "user names compare without case: %s is already declared", other)
+		if !b.unique(e, "user", seen, ids) {
 			continue
 		}
-		seen[nameKey(e.account, e.name)] = e.arn
-		if other, dup := ids[e.id]; dup {
-			b.fail(e.arn, "id", "ID %s is also the ID of %s", e.id, other)
-			continue
-		}
-		ids[e.id] = e.arn
 		if b.attach(e, u.Tags, u.ManagedPolicies, u.InlinePolicies, u.PermissionsBoundary, MaxUserInlineChars) {
 			b.d.users[e.arn] = e
 		}
@@ -668,16 +677,9 @@ func (b *builder) roles(roles []Role) {
 		if e == nil {
 			continue
 		}
-		if other, dup := seen[nameKey(e.account, e.name)]; dup {
-			b.fail(e.arn, "name", "role names compare without case: %s is already declared", other)
+		if !b.unique(e, "role", seen, ids) {
 			continue
 		}
-		seen[nameKey(e.account, e.name)] = e.arn
-		if other, dup := ids[e.id]; dup {
-			b.fail(e.arn, "id", "ID %s is also the ID of %s", e.id, other)
-			continue
-		}
-		ids[e.id] = e.arn
 		ok := b.attach(e, r.Tags, r.ManagedPolicies, r.InlinePolicies, r.PermissionsBoundary, MaxRoleInlineChars)
 		e.maxSession = r.MaxSessionDuration
 		if e.maxSession == 0 {
