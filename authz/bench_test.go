@@ -18,7 +18,7 @@ func BenchmarkDecide(b *testing.B) {
 	a := authz.New(func() time.Time { return now })
 	r := &authz.Request{Service: w.svc, ServiceNetwork: w.sn, Caller: lt.Caller(b, dir, lt.SessionKey),
 		Method: "GET", Path: "/reports/2026/03", Port: 80,
-		Header: http.Header{"User-Agent": {"bench/1.0"}, "Accept": {"application/json"}, "X-Amz-Date": {"20260301T120000Z"}},
+		Header:   http.Header{"User-Agent": {"bench/1.0"}, "Accept": {"application/json"}, "X-Amz-Date": {"20260301T120000Z"}},
 		SourceIP: netip.MustParseAddr("10.0.1.7"), SourceVPC: vpcID, SourceVPCOwner: lt.Account}
 	if d := a.Decide(w.snap, r); !d.Allowed {
 		b.Fatalf("not allowed: %s", d)
