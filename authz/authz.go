@@ -99,6 +99,10 @@ type Decision struct {
 	Layer Layer
 	// Explicit is true when a Deny statement denied the call.
 	Explicit bool
+	// Decider is the layer whose evaluation Result is: the same as Layer
+	// for a denied call, the innermost layer evaluated for an allowed one,
+	// and "" when no layer uses AWS_IAM.
+	Decider Layer
 	// Result is what the deciding layer's evaluation returned: the policy
 	// and statement that denied the call, or for an allowed call the
 	// statement of the innermost layer that allowed it. Its Policy is nil
@@ -175,14 +179,45 @@ func (d Decision) Message() string {
 	return b.String()
 }
 
-// String describes the decision in one line, for logs: the layer, then the
-// deciding statement and its policy when there is one.
+// String describes the decision in one line, for logs and the access
+// log's trellisDecision: the layer, then what decided there, such as
+//
+//	allowed: Statement[0] (Sid "All") of auth policy of svc-0123456789abcdefg allows
+//	service-policy: Statement[1] (Sid "NoPrivate") of auth policy of svc-0123456789abcdefg denies explicitly
+//	identity-policy: the caller has no identity-based policy
+//	service-network-policy: AWS_IAM with no auth policy
+//	allowed: no layer uses AWS_IAM
 func (d Decision) String() string {
-	s := string(d.Layer)
-	if d.Result.Policy != nil || d.Result.Type != policy.NoPolicyType {
-		s += ": " + d.Result.String()
+	r := d.Result
+	what := "the auth policy"
+	switch {
+	case d.Decider == LayerIdentityPolicy:
+		what = r.Type.String()
+		if r.Policy != nil && r.Policy.Name() != "" {
+			what += " " + r.Policy.Name()
+		}
+	case r.Policy != nil && r.Policy.Name() != "":
+		what = r.Policy.Name()
 	}
-	return s
+	s := string(d.Layer) + ": "
+	switch {
+	case d.Decider == "":
+		return s + "no layer uses AWS_IAM"
+	case r.Reason == policy.ReasonRootUser:
+		return s + r.Reason.String()
+	case r.Decision == policy.ImplicitDeny && r.Reason == policy.ReasonNoPolicy && d.Decider == LayerIdentityPolicy:
+		return s + "the caller has no identity-based policy"
+	case r.Decision == policy.ImplicitDeny && r.Reason == policy.ReasonNoPolicy:
+		return s + "AWS_IAM with no auth policy"
+	}
+	if si, ok := r.StatementInfo(); ok {
+		s += si.Label() + " of " + what
+		if d.Explicit {
+			return s + " denies explicitly"
+		}
+		return s + " allows"
+	}
+	return s + "no statement of " + what + " allows"
 }
 
 // An Authorizer decides calls. It is safe for concurrent use; its zero
@@ -250,17 +285,17 @@ func (a *Authorizer) Decide(snap *model.Snapshot, r *Request) Decision {
 	}
 	for _, l := range layers[:n] {
 		if l.res.Decision == policy.ExplicitDeny {
-			d.Layer, d.Explicit, d.Result = l.layer, true, l.res
+			d.Layer, d.Decider, d.Explicit, d.Result = l.layer, l.layer, true, l.res
 			return d
 		}
 	}
 	for _, l := range layers[:n] {
 		if l.res.Decision != policy.Allow {
-			d.Layer, d.Result = l.layer, l.res
+			d.Layer, d.Decider, d.Result = l.layer, l.layer, l.res
 			return d
 		}
 	}
-	d.Allowed, d.Layer, d.Result = true, LayerAllowed, layers[n-1].res
+	d.Allowed, d.Layer, d.Decider, d.Result = true, LayerAllowed, layers[n-1].layer, layers[n-1].res
 	return d
 }
 

@@ -230,3 +230,33 @@ func TestAuthDeniedReason(t *testing.T) {
 		}
 	}
 }
+
+func TestDecisionString(t *testing.T) {
+	dir := lt.Identities(t, now.Add(-time.Hour))
+	a := authz.New(func() time.Time { return now })
+	for _, c := range []struct {
+		sn, svc layerSpec
+		key     string
+		path    string
+		want    string // with SVC and SN for the resources' IDs
+	}{
+		{none, none, "", "/", "allowed: no layer uses AWS_IAM"},
+		{iam(allowAll), none, "", "/", "allowed: Statement[0] of auth policy of SN allows"},
+		{iam(allowAll), iam(roleOnly), lt.SessionKey, "/", `allowed: Statement[0] (Sid "App") of auth policy of SVC allows`},
+		{iam(allowAll), iam(denyOther), lt.CarolKey, "/", `service-policy: Statement[1] (Sid "NoOther") of auth policy of SVC denies explicitly`},
+		{iam(authenticatedOnly), none, "", "/", "service-network-policy: no statement of auth policy of SN allows"},
+		{none, noDoc, "", "/", "service-policy: AWS_IAM with no auth policy"},
+		{iam(allowAll), none, lt.BobKey, "/", "identity-policy: the caller has no identity-based policy"},
+		{iam(allowAll), none, lt.DaveKey, "/admin", `identity-policy: Statement[0] (Sid "NoAdmin") of identity-policy inline policy no-admin of ` + lt.DaveARN + ` denies explicitly`},
+	} {
+		w := build(t, c.sn, c.svc)
+		r := &authz.Request{Service: w.svc, ServiceNetwork: w.sn, Method: "GET", Path: c.path, Port: 80}
+		if c.key != "" {
+			r.Caller = lt.Caller(t, dir, c.key)
+		}
+		want := strings.NewReplacer("SVC", w.svc.ID, "SN", w.sn.ID).Replace(c.want)
+		if got := a.Decide(w.snap, r).String(); got != want {
+			t.Errorf("got  %s\nwant %s", got, want)
+		}
+	}
+}

@@ -466,7 +466,7 @@ func TestAccessLog(t *testing.T) {
 			t.Errorf("allowed entry: %s = %v", k, ok[k])
 		}
 	}
-	if s, _ := ok["trellisDecision"].(string); !strings.HasPrefix(s, "allowed: Allow") {
+	if s, _ := ok["trellisDecision"].(string); !strings.HasPrefix(s, `allowed: Statement[0] (Sid "Authenticated") of auth policy of svc-`) {
 		t.Errorf("allowed entry: trellisDecision %q", s)
 	}
 	if !strings.HasPrefix(ok["sourceIpPort"].(string), "10.199.3.4:") {
@@ -480,7 +480,7 @@ func TestAccessLog(t *testing.T) {
 	if s, _ := denied["trellisDecision"].(string); !strings.Contains(s, "service-policy") || !strings.Contains(s, `Sid "NoPrivate"`) {
 		t.Errorf("denied entry: trellisDecision %q", s)
 	}
-	if s, _ := open["trellisDecision"].(string); open["callerPrincipal"] != "-" || !strings.HasPrefix(s, `allowed: Allow: allowed by Statement[0] (Sid "All")`) {
+	if s, _ := open["trellisDecision"].(string); open["callerPrincipal"] != "-" || !strings.HasPrefix(s, `allowed: Statement[0] (Sid "All") of auth policy of sn-`) {
 		t.Errorf("anonymous entry: callerPrincipal %v, trellisDecision %v", open["callerPrincipal"], open["trellisDecision"])
 	}
 }
