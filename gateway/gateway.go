@@ -112,9 +112,22 @@ func New(cfg Config) (*Gateway, error) {
 		Transport:    tr,
 		ErrorHandler: g.proxyError,
 		ErrorLog:     slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+		BufferPool:   &bufferPool{},
 	}
 	return g, nil
 }
+
+// bufferPool reuses the proxy's copy buffers.
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 // verifierFor returns the verifier of a directory.
 func (g *Gateway) verifierFor(dir *identity.Directory) (*sigv4.Verifier, error) {

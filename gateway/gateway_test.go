@@ -60,7 +60,7 @@ type echo struct {
 	Header http.Header `json:"header"`
 }
 
-func newTarget(t *testing.T, name string, hits *atomic.Int64) netip.AddrPort {
+func newTarget(t testing.TB, name string, hits *atomic.Int64) netip.AddrPort {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
 		w.Header().Set("Content-Type", "application/json")
@@ -104,17 +104,17 @@ type lab struct {
 	client     *http.Client
 }
 
-func startLab(t *testing.T) *lab {
-	l := &lab{hits: map[string]*atomic.Int64{"alpha": {}, "beta": {}, "gamma": {}}, stdout: &syncBuffer{}, logDir: t.TempDir(),
-		client: callerClient("127.199.3.4")}
+// labState builds the test world: targets alpha, beta and gamma count
+// their requests in hits.
+func labState(t testing.TB, hits map[string]*atomic.Int64) *snapshot.State {
 	w := lt.New(t, region)
 	// The main VPC's network: AWS_IAM.
 	sn := w.ServiceNetwork(lt.Account, "main", model.AuthIAM)
 	w.AuthPolicy(sn.Meta, networkPolicy)
 	w.AssociateVPC(sn, vpcMain)
 	w.AccessLog(sn.Meta, "arn:aws:logs:us-east-1:111122223333:log-group:stdout")
-	alpha := w.TargetGroup(lt.Account, "alpha", newTarget(t, "alpha", l.hits["alpha"]))
-	beta := w.TargetGroup(lt.Account, "beta", newTarget(t, "beta", l.hits["beta"]))
+	alpha := w.TargetGroup(lt.Account, "alpha", newTarget(t, "alpha", hits["alpha"]))
+	beta := w.TargetGroup(lt.Account, "beta", newTarget(t, "beta", hits["beta"]))
 
 	open := w.Service(lt.Account, "open", model.AuthNone, "open.example.com")
 	w.Associate(sn, open)
@@ -141,14 +141,20 @@ func startLab(t *testing.T) *lab {
 
 	// A network the main VPC is not associated with.
 	other := w.ServiceNetwork(lt.Account, "other", model.AuthNone)
-	gamma := w.TargetGroup(lt.Account, "gamma", newTarget(t, "gamma", l.hits["gamma"]))
+	gamma := w.TargetGroup(lt.Account, "gamma", newTarget(t, "gamma", hits["gamma"]))
 	hidden := w.Service(lt.Account, "hidden", model.AuthNone, "hidden.example.com")
 	w.Associate(other, hidden)
 	w.Listener(hidden, 80, lt.Forward([]*model.TargetGroup{gamma}))
 	// The open VPC reaches it: NONE on both layers.
 	w.AssociateVPC(other, vpcOpen)
 
-	state := &snapshot.State{Lattice: w.Build(), Identity: lt.Identities(t, time.Now().Add(-time.Hour))}
+	return &snapshot.State{Lattice: w.Build(), Identity: lt.Identities(t, time.Now().Add(-time.Hour))}
+}
+
+func startLab(t *testing.T) *lab {
+	l := &lab{hits: map[string]*atomic.Int64{"alpha": {}, "beta": {}, "gamma": {}}, stdout: &syncBuffer{}, logDir: t.TempDir(),
+		client: callerClient("127.199.3.4")}
+	state := labState(t, l.hits)
 	var n atomic.Int64
 	g, err := gateway.New(gateway.Config{
 		Region:     region,
