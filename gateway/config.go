@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
-	"strings"
 
 	"github.com/trellisproject/trellis/model"
 )
@@ -51,8 +50,9 @@ func (in *Ingress) check() (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("ingress %q: the listen address must be HOST:PORT: %v", in.Listen, err)
 	}
-	if !strings.HasPrefix(in.VPC, "vpc-") || len(in.VPC) < 5 {
-		return 0, fmt.Errorf("ingress %s: vpc %q is not a VPC ID such as vpc-0a1b2c3d4e5f60718", in.Listen, in.VPC)
+	var v model.Validator
+	if !v.VPCID("vpc", in.VPC) {
+		return 0, fmt.Errorf("ingress %s: vpc %q is not a VPC ID (vpc- and 8 or 17 characters of 0-9 a-z)", in.Listen, in.VPC)
 	}
 	if in.VPCOwner != "" && !model.IsAccountID(in.VPCOwner) {
 		return 0, fmt.Errorf("ingress %s: vpcOwner %q is not a 12-digit account ID", in.Listen, in.VPCOwner)

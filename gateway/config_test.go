@@ -13,16 +13,17 @@ func TestIngressCheck(t *testing.T) {
 		port int
 		err  string
 	}{
-		{Ingress{Listen: "127.0.0.1:8080", VPC: "vpc-1"}, 8080, ""},
-		{Ingress{Listen: "127.0.0.1:0", VPC: "vpc-1", ListenerPort: 80}, 80, ""},
-		{Ingress{Listen: "127.0.0.1:0", VPC: "vpc-1"}, 0, "listenerPort must be set"},
-		{Ingress{Listen: "127.0.0.1", VPC: "vpc-1"}, 0, "HOST:PORT"},
+		{Ingress{Listen: "127.0.0.1:8080", VPC: "vpc-0a1b2c3d"}, 8080, ""},
+		{Ingress{Listen: "127.0.0.1:0", VPC: "vpc-0a1b2c3d", ListenerPort: 80}, 80, ""},
+		{Ingress{Listen: "127.0.0.1:0", VPC: "vpc-0a1b2c3d"}, 0, "listenerPort must be set"},
+		{Ingress{Listen: "127.0.0.1", VPC: "vpc-0a1b2c3d"}, 0, "HOST:PORT"},
 		{Ingress{Listen: "127.0.0.1:80", VPC: "subnet-1"}, 0, "not a VPC ID"},
-		{Ingress{Listen: "127.0.0.1:80", VPC: "vpc-1", VPCOwner: "12"}, 0, "12-digit"},
-		{Ingress{Listen: "127.0.0.1:80", VPC: "vpc-1", ListenerPort: 70000}, 0, "between 1 and 65535"},
-		{Ingress{Listen: "127.0.0.1:80", VPC: "vpc-1", SourceMap: []AddressMap{{From: p("127.199.0.0/16")}}}, 0, "both from and to"},
-		{Ingress{Listen: "127.0.0.1:80", VPC: "vpc-1", SourceMap: []AddressMap{{From: p("127.199.0.0/16"), To: p("10.0.0.0/8")}}}, 0, "same family and length"},
-		{Ingress{Listen: "127.0.0.1:80", VPC: "vpc-1", SourceMap: []AddressMap{{From: p("127.199.0.0/16"), To: p("fd00::/16")}}}, 0, "same family and length"},
+		{Ingress{Listen: "127.0.0.1:80", VPC: "vpc-1"}, 0, "not a VPC ID"},
+		{Ingress{Listen: "127.0.0.1:80", VPC: "vpc-0a1b2c3d", VPCOwner: "12"}, 0, "12-digit"},
+		{Ingress{Listen: "127.0.0.1:80", VPC: "vpc-0a1b2c3d", ListenerPort: 70000}, 0, "between 1 and 65535"},
+		{Ingress{Listen: "127.0.0.1:80", VPC: "vpc-0a1b2c3d", SourceMap: []AddressMap{{From: p("127.199.0.0/16")}}}, 0, "both from and to"},
+		{Ingress{Listen: "127.0.0.1:80", VPC: "vpc-0a1b2c3d", SourceMap: []AddressMap{{From: p("127.199.0.0/16"), To: p("10.0.0.0/8")}}}, 0, "same family and length"},
+		{Ingress{Listen: "127.0.0.1:80", VPC: "vpc-0a1b2c3d", SourceMap: []AddressMap{{From: p("127.199.0.0/16"), To: p("fd00::/16")}}}, 0, "same family and length"},
 	} {
 		port, err := c.in.check()
 		if c.err == "" && (err != nil || port != c.port) {

@@ -49,8 +49,9 @@ type Config struct {
 	// AccessLogs receives the access log of every service and service
 	// network with an access-log subscription; nil writes none.
 	AccessLogs *AccessLogs
-	// Transport forwards requests to targets; nil means a clone of
-	// http.DefaultTransport.
+	// Transport forwards requests to targets; nil means HTTP/1.1 to HTTP1
+	// target groups and HTTP/2 (h2c over plain TCP) to HTTP2 and GRPC ones,
+	// never through a proxy of the environment.
 	Transport http.RoundTripper
 	// Rand returns a number in [0, n) to choose among weighted target
 	// groups and among targets; nil means math/rand/v2's IntN.
@@ -100,12 +101,7 @@ func New(cfg Config) (*Gateway, error) {
 	g.authz = authz.New(g.clock)
 	tr := cfg.Transport
 	if tr == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 64
-		// Targets are reached directly, never through a proxy of the
-		// environment.
-		t.Proxy = nil
-		tr = t
+		tr = newTargetTransport()
 	}
 	g.proxy = &httputil.ReverseProxy{
 		Rewrite:      rewrite,
@@ -115,6 +111,36 @@ func New(cfg Config) (*Gateway, error) {
 		BufferPool:   &bufferPool{},
 	}
 	return g, nil
+}
+
+// targetTransport reaches targets over HTTP/1.1, or over HTTP/2 when the
+// target group's protocol version asks for it.
+type targetTransport struct {
+	http1, http2 *http.Transport
+}
+
+func newTargetTransport() *targetTransport {
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.MaxIdleConnsPerHost = 64
+	// Targets are reached directly, never through a proxy of the
+	// environment.
+	base.Proxy = nil
+	h1 := base.Clone()
+	h1.ForceAttemptHTTP2 = false
+	h1.Protocols = new(http.Protocols)
+	h1.Protocols.SetHTTP1(true)
+	h2 := base.Clone()
+	h2.Protocols = new(http.Protocols)
+	h2.Protocols.SetHTTP2(true)
+	h2.Protocols.SetUnencryptedHTTP2(true)
+	return &targetTransport{http1: h1, http2: h2}
+}
+
+func (t *targetTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if fw, ok := r.Context().Value(forwardKey{}).(*forward); ok && fw.http2 {
+		return t.http2.RoundTrip(r)
+	}
+	return t.http1.RoundTrip(r)
 }
 
 // bufferPool reuses the proxy's copy buffers.
@@ -175,6 +201,7 @@ func (g *Gateway) Start(ins []Ingress) (*Running, error) {
 		}
 		srv := &http.Server{
 			Handler:           h,
+			Protocols:         ingressProtocols(),
 			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       120 * time.Second,
 			MaxHeaderBytes:    64 << 10,
@@ -209,6 +236,15 @@ func (r *Running) Shutdown(ctx context.Context) error {
 	}
 	r.wg.Wait()
 	return errors.Join(errs...)
+}
+
+// ingressProtocols accepts HTTP/1.1 and HTTP/2 with prior knowledge (h2c),
+// which gRPC clients use without TLS.
+func ingressProtocols() *http.Protocols {
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	return p
 }
 
 // addrPort parses a net/http RemoteAddr.

@@ -33,7 +33,9 @@ type forward struct {
 	target                          url.URL
 	identity, network, targetHeader string
 	vpc, sourceIP, port, proto      string
-	failure                         string
+	// http2 asks for HTTP/2 to the target (HTTP2 and GRPC target groups).
+	http2   bool
+	failure string
 }
 
 type forwardKey struct{}
@@ -189,6 +191,7 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		sourceIP:     srcIP.String(),
 		port:         strconv.Itoa(l.Port),
 		proto:        "http",
+		http2:        tg.Config.ProtocolVersion == model.ProtocolVersionHTTP2 || tg.Config.ProtocolVersion == model.ProtocolVersionGRPC,
 	}
 	if r.TLS != nil {
 		fw.proto = "https"

@@ -209,9 +209,9 @@ gateway:
 		t.Errorf("read %+v", cfg.Gateway)
 	}
 	for name, doc := range map[string]string{
-		"unknown key":   "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-1\n      colour: blue\n",
-		"bad prefix":    "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-1\n      sourceMap: [{from: 127.199.0.0/99, to: 10.0.0.0/16}]\n",
-		"numeric owner": "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-1\n      vpcOwner: 111122223333\n",
+		"unknown key":   "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      colour: blue\n",
+		"bad prefix":    "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      sourceMap: [{from: 127.199.0.0/99, to: 10.0.0.0/16}]\n",
+		"numeric owner": "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      vpcOwner: 111122223333\n",
 	} {
 		cfg := defaultServeConfig()
 		if err := readServeConfig(writeFile(t, "bad.yaml", doc), &cfg); err == nil {

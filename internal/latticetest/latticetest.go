@@ -90,11 +90,17 @@ func (w *World) AuthPolicy(resource model.Meta, doc string) {
 	w.add(model.KindAuthPolicy, &model.AuthPolicy{ResourceID: resource.ID, ResourceARN: resource.ARN, Account: resource.Account, Policy: doc})
 }
 
-// TargetGroup adds an HTTP IP target group with targets.
+// TargetGroup adds an HTTP/1.1 IP target group with targets.
 func (w *World) TargetGroup(account, name string, targets ...netip.AddrPort) *model.TargetGroup {
+	return w.TargetGroupVersion(account, name, model.ProtocolVersionHTTP1, targets...)
+}
+
+// TargetGroupVersion adds an HTTP IP target group of a protocol version
+// (HTTP1, HTTP2 or GRPC) with targets.
+func (w *World) TargetGroupVersion(account, name, version string, targets ...netip.AddrPort) *model.TargetGroup {
 	port := 80
 	tg := &model.TargetGroup{Meta: w.meta(model.TypeTargetGroup, account), Name: name, Type: model.TargetGroupIP,
-		Config: model.TargetGroupConfig{Port: &port, Protocol: model.ProtocolHTTP, ProtocolVersion: model.ProtocolVersionHTTP1, IPAddressType: model.IPAddressTypeIPv4}}
+		Config: model.TargetGroupConfig{Port: &port, Protocol: model.ProtocolHTTP, ProtocolVersion: version, IPAddressType: model.IPAddressTypeIPv4}}
 	w.add(model.KindTargetGroup, tg)
 	for _, t := range targets {
 		w.add(model.KindTarget, &model.Target{TargetGroupID: tg.ID, ID: t.Addr().String(), Port: int(t.Port())})
