@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -58,13 +61,15 @@ type echo struct {
 	Host   string      `json:"host"`
 	Path   string      `json:"path"`
 	Header http.Header `json:"header"`
+	Body   string      `json:"body"`
 }
 
 func newTarget(t testing.TB, name string, hits *atomic.Int64) netip.AddrPort {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
+		body, _ := io.ReadAll(r.Body)
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(echo{Name: name, Host: r.Host, Path: r.URL.Path, Header: r.Header})
+		json.NewEncoder(w).Encode(echo{Name: name, Host: r.Host, Path: r.URL.Path, Header: r.Header, Body: string(body)})
 	}))
 	t.Cleanup(srv.Close)
 	return netip.MustParseAddrPort(srv.Listener.Addr().String())
@@ -430,8 +435,23 @@ func TestAccessLog(t *testing.T) {
 	l.do(t, l.request(t, l.main, "GET", "secure.example.com", "/ok?x=1", nil, v4Alice))
 	l.do(t, l.request(t, l.main, "GET", "secure.example.com", "/private", nil, v4Alice))
 	l.do(t, l.request(t, l.main, "GET", "open.example.com", "/", nil, anon))
+	// A signed payload: the gateway buffers the body to check its hash and
+	// still forwards it.
+	post, err := http.NewRequest("POST", "http://"+l.main+"/orders", strings.NewReader("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	post.Host = "open.example.com"
+	sum := sha256.Sum256([]byte("hello"))
+	if err := sdkv4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: lt.AliceKey, SecretAccessKey: lt.AliceSecret},
+		post, hex.EncodeToString(sum[:]), gateway.SigningService, region, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := l.do(t, post); status != 200 || !strings.Contains(body, `"name":"beta"`) || !strings.Contains(body, `"body":"hello"`) {
+		t.Fatalf("signed POST: %d %s", status, body)
+	}
 
-	// The network's subscription (stdout) sees all three; the secure
+	// The network's subscription (stdout) sees all four; the secure
 	// service's (a file) its two.
 	lines := func(s string) []map[string]any {
 		var out []map[string]any
@@ -446,8 +466,8 @@ func TestAccessLog(t *testing.T) {
 		return out
 	}
 	all := lines(l.stdout.String())
-	if len(all) != 3 {
-		t.Fatalf("%d lines on stdout, want 3:\n%s", len(all), l.stdout.String())
+	if len(all) != 4 {
+		t.Fatalf("%d lines on stdout, want 4:\n%s", len(all), l.stdout.String())
 	}
 	data, err := os.ReadFile(filepath.Join(l.logDir, "cloudwatch", "secure.log"))
 	if err != nil {
@@ -456,7 +476,10 @@ func TestAccessLog(t *testing.T) {
 	if n := len(lines(string(data))); n != 2 {
 		t.Errorf("%d lines in the service's log, want 2", n)
 	}
-	ok, denied, open := all[0], all[1], all[2]
+	ok, denied, open, posted := all[0], all[1], all[2], all[3]
+	if posted["bytesReceived"] != 5.0 || posted["requestMethod"] != "POST" {
+		t.Errorf("POST entry: bytesReceived %v, requestMethod %v", posted["bytesReceived"], posted["requestMethod"])
+	}
 	for k, v := range map[string]any{
 		"requestMethod": "GET", "requestPath": "/ok?x=1", "protocol": "HTTP/1.1", "responseCode": 200.0,
 		"sourceVpcId": vpcMain, "sourceVpcArn": "arn:aws:ec2:us-east-1:" + lt.Account + ":vpc/" + vpcMain,

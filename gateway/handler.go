@@ -124,7 +124,7 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c, err := g.authenticate(r, st.Identity)
 		if err != nil {
 			var se *sigv4.Error
-			status, body := http.StatusForbidden, "InvalidSignatureException: the signature could not be verified"
+			status, body := http.StatusBadRequest, "BadRequest: the request could not be read"
 			if errors.As(err, &se) {
 				status, body = se.Status, se.Error()
 			}
