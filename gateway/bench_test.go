@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,6 +33,18 @@ func (stubTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: http.Header{"Content-Type": {"text/plain"}}, Body: io.NopCloser(strings.NewReader("ok")), ContentLength: 2, Request: r}, nil
 }
+
+// benchPool gives the baseline the same buffer reuse as the gateway.
+type benchPool struct{ p sync.Pool }
+
+func (b *benchPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *benchPool) Put(buf []byte) { b.p.Put(&buf) }
 
 // BenchmarkProxy compares the gateway's whole path for a SigV4-signed call
 // to an AWS_IAM service (route, verify, authorise over three layers,
@@ -61,12 +74,14 @@ func BenchmarkProxy(b *testing.B) {
 		pr.SetURL(target)
 		pr.SetXForwarded()
 	}}
+	pooled := &httputil.ReverseProxy{Transport: stubTransport{}, Rewrite: bare.Rewrite, BufferPool: &benchPool{}}
 	for _, c := range []struct {
 		name string
 		h    http.Handler
 	}{
 		{"gateway-sigv4-aws_iam", h},
 		{"bare-reverseproxy", bare},
+		{"bare-reverseproxy-bufferpool", pooled},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			rec := httptest.NewRecorder()

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
@@ -13,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/trellisproject/trellis/authz"
 	"github.com/trellisproject/trellis/identity"
@@ -30,9 +30,10 @@ type ingressHandler struct {
 // forward is what one request hands to the proxy's Rewrite hook, and what
 // the proxy's ErrorHandler reports back.
 type forward struct {
-	target                          url.URL
-	identity, network, targetHeader string
-	vpc, sourceIP, port, proto      string
+	target url.URL
+	// headers holds the values of the headers Rewrite sets, in the order
+	// of forwardHeaders, so that setting them allocates nothing.
+	headers [len(forwardHeaders)]string
 	// http2 asks for HTTP/2 to the target (HTTP2 and GRPC target groups).
 	http2   bool
 	failure string
@@ -48,50 +49,91 @@ const (
 	HeaderSourceVPC = "X-Amzn-Source-Vpc"
 )
 
-func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	g := h.g
-	start := g.clock()
-	st := g.state()
-	snap := st.Lattice
-	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
-	var received atomic.Int64
-	e := Entry{
-		StartTime:     start.UTC().Format("2006-01-02T15:04:05Z"),
-		RequestMethod: r.Method,
-		RequestPath:   r.URL.RequestURI(),
-		Protocol:      r.Proto,
-		SourceVpcID:   h.in.VPC,
-		UserAgent:     r.UserAgent(),
-		HostHeader:    r.Host,
+// forwardHeaders lists the headers the gateway sets for the target.
+var forwardHeaders = [...]string{HeaderIdentity, HeaderNetwork, HeaderTarget, HeaderSourceVPC, "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto"}
+
+// exchange is what the gateway learned about one request, for its access
+// log entry.
+type exchange struct {
+	start    time.Time
+	source   netip.AddrPort // after the ingress's source map
+	svc      *model.Service
+	sn       *model.ServiceNetwork
+	vpcARN   string
+	listener *model.Listener
+	caller   *identity.Caller
+	decided  bool
+	decision authz.Decision
+	// note is trellisDecision when authz did not decide.
+	note     string
+	failure  string
+	tg       *model.TargetGroup
+	target   string
+	received atomic.Int64
+}
+
+// entry builds the access log entry of a finished exchange.
+func (x *exchange) entry(r *http.Request, vpc string, rec *recorder, now time.Time) *Entry {
+	e := &Entry{
+		StartTime:       x.start.UTC().Format("2006-01-02T15:04:05Z"),
+		Duration:        now.Sub(x.start).Milliseconds(),
+		RequestMethod:   r.Method,
+		RequestPath:     r.URL.RequestURI(),
+		Protocol:        r.Proto,
+		ResponseCode:    rec.status,
+		BytesReceived:   x.received.Load(),
+		BytesSent:       rec.n,
+		ServiceArn:      x.svc.ARN,
+		SourceVpcArn:    x.vpcARN,
+		SourceVpcID:     vpc,
+		SourceIPPort:    x.source.String(),
+		TargetIPPort:    x.target,
+		UserAgent:       r.UserAgent(),
+		HostHeader:      r.Host,
+		FailureReason:   x.failure,
+		TrellisDecision: x.note,
+	}
+	if x.sn != nil {
+		e.ServiceNetworkArn = x.sn.ARN
+	}
+	if x.listener != nil {
+		e.ListenerID = x.listener.ID
+	}
+	if x.tg != nil {
+		e.TargetGroupArn = x.tg.ARN
 	}
 	if r.TLS != nil {
 		e.TLSVersion = tls.VersionName(r.TLS.Version)
 	}
-	var subs []string
-	defer func() {
-		if g.logs == nil || len(subs) == 0 {
-			return
-		}
-		e.Duration = g.clock().Sub(start).Milliseconds()
-		e.ResponseCode = rec.status
-		e.BytesSent = rec.n
-		e.BytesReceived = received.Load()
-		if err := g.logs.Write(&e, subs); err != nil {
-			g.log.Warn("access log not written", "err", err)
-		}
-	}()
+	if c := x.caller; c != nil {
+		e.CallerPrincipal = c.ARN()
+		e.CallerPrincipalOrgID = c.OrgID()
+		p := c.Principal()
+		e.ResolvedUser = p.PrincipalARN()
+	}
+	if x.decided {
+		e.TrellisDecision = x.decision.String()
+		e.AuthDeniedReason = x.decision.AuthDeniedReason()
+	}
+	return e
+}
 
+func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g := h.g
+	x := &exchange{start: g.clock()}
+	st := g.state()
+	snap := st.Lattice
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	src := addrPort(r.RemoteAddr)
 	srcIP := h.in.mapSource(src.Addr())
-	e.SourceIPPort = netip.AddrPortFrom(srcIP, src.Port()).String()
+	x.source = netip.AddrPortFrom(srcIP, src.Port())
 
 	// Route: Host to a service of a service network this VPC is
 	// associated with, then to a listener.
 	host := hostOnly(r.Host)
 	svc, sn, va := h.resolve(snap, host)
 	if svc == nil {
-		e.TrellisDecision = string(authz.LayerNotFound) + ": no service named " + host + " in the service networks of " + h.in.VPC
-		e.FailureReason = "NoService"
+		// No subscription covers a name nobody here serves: no log.
 		plain(rec, http.StatusNotFound, "NotFoundException: no service named "+host+" is reachable from this VPC")
 		return
 	}
@@ -99,10 +141,16 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if owner == "" {
 		owner = va.Account
 	}
-	vpcARN := "arn:aws:ec2:" + g.region + ":" + owner + ":vpc/" + h.in.VPC
-	e.ServiceNetworkArn, e.ServiceArn, e.SourceVpcArn = sn.ARN, svc.ARN, vpcARN
+	x.svc, x.sn = svc, sn
+	x.vpcARN = "arn:aws:ec2:" + g.region + ":" + owner + ":vpc/" + h.in.VPC
 	if g.logs != nil {
-		subs = subscriptions(snap, sn.ID, svc.ID)
+		if subs := subscriptions(snap, sn.ID, svc.ID); len(subs) > 0 {
+			defer func() {
+				if err := g.logs.Write(x.entry(r, h.in.VPC, rec, g.clock()), subs); err != nil {
+					g.log.Warn("access log not written", "err", err)
+				}
+			}()
+		}
 	}
 	l, ok := snap.ListenerOnPort(svc.ID, h.port)
 	if !ok {
@@ -111,15 +159,14 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !ok {
-		e.TrellisDecision = string(authz.LayerNotFound) + ": service " + svc.ID + " has no listener on port " + strconv.Itoa(h.port)
-		e.FailureReason = "NoListener"
+		x.note = string(authz.LayerNotFound) + ": service " + svc.ID + " has no listener on port " + strconv.Itoa(h.port)
+		x.failure = "NoListener"
 		plain(rec, http.StatusNotFound, "NotFoundException: no listener for this request")
 		return
 	}
-	e.ListenerID = l.ID
+	x.listener = l
 
 	// Authenticate: a SigV4 or SigV4A signature, or nobody.
-	var caller *identity.Caller
 	if isSigned(r) {
 		c, err := g.authenticate(r, st.Identity)
 		if err != nil {
@@ -128,30 +175,24 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if errors.As(err, &se) {
 				status, body = se.Status, se.Error()
 			}
-			e.TrellisDecision = string(authz.LayerSignature) + ": " + body
-			e.FailureReason = "AuthFailure"
+			x.note = string(authz.LayerSignature) + ": " + body
+			x.failure = "AuthFailure"
 			plain(rec, status, body)
 			return
 		}
-		caller = c
-		e.CallerPrincipal = c.ARN()
-		e.CallerPrincipalOrgID = c.OrgID()
-		p := c.Principal()
-		e.ResolvedUser = p.PrincipalARN()
+		x.caller = c
 	}
 
 	// Authorise.
-	req := authz.Request{Service: svc, ServiceNetwork: sn, Caller: caller, Method: r.Method, Path: r.URL.Path, Port: l.Port,
+	req := authz.Request{Service: svc, ServiceNetwork: sn, Caller: x.caller, Method: r.Method, Path: r.URL.Path, Port: l.Port,
 		Header: r.Header, SourceIP: srcIP, SourceVPC: h.in.VPC, SourceVPCOwner: owner, TLS: r.TLS != nil}
 	if r.URL.RawQuery != "" {
 		req.Query = r.URL.Query()
 	}
-	d := g.authz.Decide(snap, &req)
-	e.TrellisDecision = d.String()
-	if !d.Allowed {
-		e.AuthDeniedReason = d.AuthDeniedReason()
-		e.FailureReason = "AuthDenied"
-		plain(rec, http.StatusForbidden, "AccessDeniedException: "+d.Message())
+	x.decision, x.decided = g.authz.Decide(snap, &req), true
+	if !x.decision.Allowed {
+		x.failure = "AuthDenied"
+		plain(rec, http.StatusForbidden, "AccessDeniedException: "+x.decision.Message())
 		return
 	}
 
@@ -172,35 +213,34 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tg, target, reason := g.pick(snap, action.Forward)
-	if tg != nil {
-		e.TargetGroupArn = tg.ARN
-	}
+	x.tg = tg
 	if reason != "" {
-		e.FailureReason = reason
+		x.failure = reason
 		plain(rec, http.StatusServiceUnavailable, "ServiceUnavailable: no target can take this request")
 		return
 	}
-	e.TargetIPPort = target.Host
+	x.target = target.Host
 
-	fw := &forward{
-		target:       target,
-		identity:     identityHeader(caller),
-		network:      "SourceVpcArn=" + vpcARN,
-		targetHeader: "ServiceArn=" + svc.ARN + "; ServiceNetworkArn=" + sn.ARN + "; TargetGroupArn=" + tg.ARN,
-		vpc:          h.in.VPC,
-		sourceIP:     srcIP.String(),
-		port:         strconv.Itoa(l.Port),
-		proto:        "http",
-		http2:        tg.Config.ProtocolVersion == model.ProtocolVersionHTTP2 || tg.Config.ProtocolVersion == model.ProtocolVersionGRPC,
-	}
+	fw := &forward{target: target,
+		http2: tg.Config.ProtocolVersion == model.ProtocolVersionHTTP2 || tg.Config.ProtocolVersion == model.ProtocolVersionGRPC}
+	proto := "http"
 	if r.TLS != nil {
-		fw.proto = "https"
+		proto = "https"
+	}
+	fw.headers = [...]string{
+		identityHeader(x.caller),
+		"SourceVpcArn=" + x.vpcARN,
+		"ServiceArn=" + svc.ARN + "; ServiceNetworkArn=" + sn.ARN + "; TargetGroupArn=" + tg.ARN,
+		h.in.VPC,
+		srcIP.String(),
+		strconv.Itoa(l.Port),
+		proto,
 	}
 	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = &countingBody{ReadCloser: r.Body, n: &received}
+		r.Body = &countingBody{ReadCloser: r.Body, n: &x.received}
 	}
 	g.proxy.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), forwardKey{}, fw)))
-	e.FailureReason = fw.failure
+	x.failure = fw.failure
 }
 
 // resolve finds the service named host that is associated with a service
@@ -346,13 +386,9 @@ func rewrite(pr *httputil.ProxyRequest) {
 			delete(h, name)
 		}
 	}
-	h[HeaderIdentity] = []string{fw.identity}
-	h[HeaderNetwork] = []string{fw.network}
-	h[HeaderTarget] = []string{fw.targetHeader}
-	h[HeaderSourceVPC] = []string{fw.vpc}
-	h["X-Forwarded-For"] = []string{fw.sourceIP}
-	h["X-Forwarded-Port"] = []string{fw.port}
-	h["X-Forwarded-Proto"] = []string{fw.proto}
+	for i, name := range forwardHeaders {
+		h[name] = fw.headers[i : i+1 : i+1]
+	}
 }
 
 // proxyError answers 502 when the target cannot be reached.
@@ -380,12 +416,19 @@ func subscriptions(snap *model.Snapshot, snID, svcID string) []string {
 	return arns
 }
 
-// hostOnly strips the port from a Host header.
+// hostOnly strips the port from a Host header, and the brackets from an
+// IPv6 literal.
 func hostOnly(h string) string {
-	if host, _, err := net.SplitHostPort(h); err == nil {
-		return host
+	if strings.HasPrefix(h, "[") {
+		if i := strings.IndexByte(h, ']'); i > 0 {
+			return h[1:i]
+		}
+		return h
 	}
-	return strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	if i := strings.LastIndexByte(h, ':'); i >= 0 {
+		return h[:i]
+	}
+	return h
 }
 
 // plain writes a text answer.
