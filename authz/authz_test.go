@@ -51,6 +51,9 @@ const (
 	  {"Effect":"Allow","Principal":"*","Action":"vpc-lattice-svcs:Invoke","Resource":"*"},
 	  {"Sid":"TLS","Effect":"Deny","Principal":"*","Action":"vpc-lattice-svcs:Invoke","Resource":"*",
 	   "Condition":{"Bool":{"aws:SecureTransport":"false"},"DateGreaterThan":{"aws:CurrentTime":"2026-01-01T00:00:00Z"}}}]}`
+	// Repeated headers and query parameters, joined.
+	repeated = `{"Version":"2012-10-17","Statement":[{"Sid":"Repeated","Effect":"Allow","Principal":"*","Action":"vpc-lattice-svcs:Invoke","Resource":"*",
+	  "Condition":{"StringEquals":{"vpc-lattice-svcs:RequestHeader/x-team":"red, blue","vpc-lattice-svcs:RequestQueryString/tag":"a,b"}}}]}`
 	// Only callers without principal keys: anonymous ones.
 	noPrincipalKeys = `{"Version":"2012-10-17","Statement":[{"Sid":"Anon","Effect":"Allow","Principal":"*","Action":"vpc-lattice-svcs:Invoke","Resource":"*",
 	  "Condition":{"Null":{"aws:PrincipalArn":"true","aws:PrincipalAccount":"true","aws:PrincipalOrgID":"true","aws:PrincipalTag/team":"true"},
@@ -169,6 +172,8 @@ func TestDecide(t *testing.T) {
 		{name: "ARN and owner keys", sn: iam(selfNamed), svc: iam(selfNamed), allowed: true, layer: authz.LayerAllowed},
 		{name: "anonymous has no principal keys", sn: none, svc: iam(noPrincipalKeys), allowed: true, layer: authz.LayerAllowed},
 		{name: "signed callers have principal keys", sn: none, svc: iam(noPrincipalKeys), key: lt.AliceKey, layer: authz.LayerServicePolicy},
+		{name: "repeated header and query parameter", sn: none, svc: iam(repeated), header: http.Header{"X-Team": {"red", "blue"}}, query: url.Values{"tag": {"a", "b"}}, allowed: true, layer: authz.LayerAllowed},
+		{name: "header names are lower case in keys", sn: none, svc: iam(tagged), key: lt.AliceKey, header: http.Header{"X-ENV": {"prod"}}, query: url.Values{"v": {"2"}}, allowed: true, layer: authz.LayerAllowed},
 		{name: "gRPC method resource", sn: none, svc: iam(getReports), method: "GET", path: "/reports/pkg.Reports/Get", allowed: true, layer: authz.LayerAllowed},
 	}
 	a := authz.New(func() time.Time { return now })

@@ -54,10 +54,6 @@ func (sc *scratch) mark(f func([]byte) []byte) span {
 	return span{a: a, b: len(sc.buf)}
 }
 
-func (sc *scratch) str(s string) span {
-	return sc.mark(func(b []byte) []byte { return append(b, s...) })
-}
-
 // joined returns the one value of vs as given, or several joined by sep in
 // the buffer.
 func (sc *scratch) joined(vs []string, sep string) span {

@@ -271,18 +271,17 @@ func (l *lab) do(t *testing.T, r *http.Request) (int, string) {
 func TestGateway(t *testing.T) {
 	l := startLab(t)
 	type tc struct {
-		name    string
-		open    bool // through the open VPC's ingress
-		method  string
-		host    string
-		path    string
-		header  http.Header
-		sign    signing
-		status  int
-		target  string // the target that must answer
-		body    string // a substring of the answer when no target answers
-		ident   string // X-Amzn-Lattice-Identity at the target
-		noReach bool
+		name   string
+		open   bool // through the open VPC's ingress
+		method string
+		host   string
+		path   string
+		header http.Header
+		sign   signing
+		status int
+		target string // the target that must answer
+		body   string // a substring of the answer when no target answers
+		ident  string // X-Amzn-Lattice-Identity at the target
 	}
 	cases := []tc{
 		{name: "anonymous to NONE service", host: "open.example.com", path: "/", status: 200, target: "alpha", ident: "Type=Anonymous"},

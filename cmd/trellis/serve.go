@@ -248,8 +248,12 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		}
 		for i, a := range gw.Addrs() {
 			in := cfg.Gateway.Ingress[i]
+			lp := in.ListenerPort
+			if lp == 0 {
+				lp = a.(*net.TCPAddr).Port
+			}
 			ingress = append(ingress, a.String())
-			log.Info("gateway ingress listening", "address", "http://"+a.String(), "vpc", in.VPC, "listenerPort", in.ListenerPort, "accessLogs", dir)
+			log.Info("gateway ingress listening", "address", "http://"+a.String(), "vpc", in.VPC, "listenerPort", lp, "accessLogs", dir)
 		}
 	}
 	addr := ln.Addr().String()
