@@ -109,6 +109,10 @@ type Decision struct {
 	// when the layer has no policy (AWS_IAM without an auth policy) or when
 	// no policy was evaluated (auth type NONE on both layers).
 	Result policy.Result
+	// Closest is, for a call no statement allowed, the Allow statement of
+	// the deciding layer that came nearest to allowing it and what stopped
+	// it; nil otherwise.
+	Closest *policy.Closest
 	// Principal is the caller's ARN, or "anonymous".
 	Principal string
 	// Resource is the resource the call was authorised on:
@@ -184,6 +188,7 @@ func (d Decision) Message() string {
 //
 //	allowed: Statement[0] (Sid "All") of auth policy of svc-0123456789abcdefg allows
 //	service-policy: Statement[1] (Sid "NoPrivate") of auth policy of svc-0123456789abcdefg denies explicitly
+//	service-network-policy: no statement of auth policy of sn-0123456789abcdefg allows; closest: Statement[0] (Sid "Org"): Condition ...
 //	identity-policy: the caller has no identity-based policy
 //	service-network-policy: AWS_IAM with no auth policy
 //	allowed: no layer uses AWS_IAM
@@ -217,7 +222,14 @@ func (d Decision) String() string {
 		}
 		return s + " allows"
 	}
-	return s + "no statement of " + what + " allows"
+	s += "no statement of " + what + " allows"
+	if c := d.Closest; c != nil {
+		s += "; closest: " + policy.StatementInfo{Index: c.Statement, Sid: c.Sid}.Label()
+		if c.Reason != "" {
+			s += ": " + c.Reason
+		}
+	}
+	return s
 }
 
 // An Authorizer decides calls. It is safe for concurrent use; its zero
@@ -292,11 +304,33 @@ func (a *Authorizer) Decide(snap *model.Snapshot, r *Request) Decision {
 	for _, l := range layers[:n] {
 		if l.res.Decision != policy.Allow {
 			d.Layer, d.Decider, d.Result = l.layer, l.layer, l.res
+			d.Closest = closest(r, l, &req, snPolicy, svcPolicy)
 			return d
 		}
 	}
 	d.Allowed, d.Layer, d.Decider, d.Result = true, LayerAllowed, layers[n-1].layer, layers[n-1].res
 	return d
+}
+
+// closest explains an implicit denial by layer l: the nearest Allow
+// statement of its policies. Only denials pay for it.
+func closest(r *Request, l layerResult, req *policy.Request, snPolicy, svcPolicy *policy.Policy) *policy.Closest {
+	var set policy.Set
+	switch l.layer {
+	case LayerIdentityPolicy:
+		set = r.Caller.PolicySet()
+		ir := *req
+		ir.ResourceAccount = r.Caller.Account()
+		return set.Explain(&ir).Closest
+	case LayerServiceNetworkPolicy:
+		set.Resource = snPolicy
+	default:
+		set.Resource = svcPolicy
+	}
+	if set.Resource == nil {
+		return nil
+	}
+	return set.Explain(req).Closest
 }
 
 // evalAuth evaluates one auth policy; a missing one (or one that no longer

@@ -249,7 +249,8 @@ func TestDecisionString(t *testing.T) {
 		{iam(allowAll), none, "", "/", "allowed: Statement[0] of auth policy of SN allows"},
 		{iam(allowAll), iam(roleOnly), lt.SessionKey, "/", `allowed: Statement[0] (Sid "App") of auth policy of SVC allows`},
 		{iam(allowAll), iam(denyOther), lt.CarolKey, "/", `service-policy: Statement[1] (Sid "NoOther") of auth policy of SVC denies explicitly`},
-		{iam(authenticatedOnly), none, "", "/", "service-network-policy: no statement of auth policy of SN allows"},
+		{iam(authenticatedOnly), none, "", "/", `service-network-policy: no statement of auth policy of SN allows; closest: Statement[0] (Sid "Authenticated"): ` +
+			`Condition StringNotEqualsIgnoreCase aws:PrincipalType (line 2 of the policy): the request has "Anonymous", which is one of the excluded values "anonymous"`},
 		{none, noDoc, "", "/", "service-policy: AWS_IAM with no auth policy"},
 		{iam(allowAll), none, lt.BobKey, "/", "identity-policy: the caller has no identity-based policy"},
 		{iam(allowAll), none, lt.DaveKey, "/admin", `identity-policy: Statement[0] (Sid "NoAdmin") of identity-policy inline policy no-admin of ` + lt.DaveARN + ` denies explicitly`},
