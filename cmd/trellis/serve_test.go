@@ -50,7 +50,7 @@ func startServer(t *testing.T, data string) *testServer {
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	go func() { done <- serve(ctx, cfg, log, func(addr string) { ready <- addr }) }()
+	go func() { done <- serve(ctx, cfg, log, io.Discard, func(addr string, _ []string) { ready <- addr }) }()
 	var addr string
 	select {
 	case addr = <-ready:

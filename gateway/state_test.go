@@ -1,0 +1,62 @@
+package gateway_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/trellisproject/trellis/gateway"
+	lt "github.com/trellisproject/trellis/internal/latticetest"
+	"github.com/trellisproject/trellis/model"
+	"github.com/trellisproject/trellis/snapshot"
+)
+
+// TestStateSwap checks that each request uses the State current when it
+// starts: a new configuration applies to the next request.
+func TestStateSwap(t *testing.T) {
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer target.Close()
+	dir := lt.Identities(t, time.Now().Add(-time.Hour))
+	build := func(auth model.AuthType, associated bool) *snapshot.State {
+		w := lt.New(t, region)
+		sn := w.ServiceNetwork(lt.Account, "main", model.AuthNone)
+		w.AssociateVPC(sn, vpcMain)
+		svc := w.Service(lt.Account, "billing", auth, "billing.example.com")
+		if associated {
+			w.Associate(sn, svc)
+		}
+		tg := w.TargetGroup(lt.Account, "web", netip.MustParseAddrPort(target.Listener.Addr().String()))
+		w.Listener(svc, 80, lt.Forward([]*model.TargetGroup{tg}))
+		return &snapshot.State{Lattice: w.Build(), Identity: dir}
+	}
+	var cur atomic.Pointer[snapshot.State]
+	g, err := gateway.New(gateway.Config{Region: region, State: cur.Load})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := g.Handler(gateway.Ingress{Listen: "127.0.0.1:80", VPC: vpcMain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		state *snapshot.State
+		want  int
+	}{
+		{build(model.AuthNone, true), http.StatusOK},
+		{build(model.AuthIAM, true), http.StatusForbidden}, // AWS_IAM without an auth policy
+		{build(model.AuthNone, false), http.StatusNotFound},
+		{build(model.AuthNone, true), http.StatusOK},
+	} {
+		cur.Store(step.state)
+		r := httptest.NewRequest("GET", "http://billing.example.com/", nil)
+		r.RemoteAddr = "127.0.0.1:40000"
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if rec.Code != step.want {
+			t.Errorf("status %d, want %d: %s", rec.Code, step.want, rec.Body)
+		}
+	}
+}
