@@ -67,7 +67,13 @@ type Gateway struct {
 	logs   *AccessLogs
 	rand   func(int) int
 	authz  *authz.Authorizer
-	proxy  *httputil.ReverseProxy
+	// http1 and http2 reach targets of HTTP1 and of HTTP2/GRPC target
+	// groups.
+	http1, http2 http.RoundTripper
+	buffers      *bufferPool
+	// proxy forwards requests that switch protocols (Upgrade), with
+	// net/http's transport, which hands over the connection.
+	proxy *httputil.ReverseProxy
 
 	// verifier verifies signatures against one identity.Directory; it is
 	// rebuilt when the State's directory changes, so that a request is
@@ -99,32 +105,48 @@ func New(cfg Config) (*Gateway, error) {
 		g.rand = rand.IntN
 	}
 	g.authz = authz.New(g.clock)
-	tr := cfg.Transport
-	if tr == nil {
-		tr = newTargetTransport()
+	g.http1, g.http2 = cfg.Transport, cfg.Transport
+	upgrades := cfg.Transport
+	if cfg.Transport == nil {
+		tt := newTargetTransport()
+		g.http1, g.http2, upgrades = tt, tt.http2, tt.http1
 	}
+	g.buffers = &bufferPool{}
 	g.proxy = &httputil.ReverseProxy{
 		Rewrite:      rewrite,
-		Transport:    tr,
+		Transport:    upgrades,
 		ErrorHandler: g.proxyError,
 		ErrorLog:     slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
-		BufferPool:   &bufferPool{},
+		BufferPool:   g.buffers,
 	}
 	return g, nil
 }
 
-// targetTransport reaches targets over HTTP/1.1, or over HTTP/2 when the
-// target group's protocol version asks for it.
+// targetTransport reaches targets over HTTP/1.1: plain HTTP with the
+// gateway's own client, HTTPS with net/http's. http2 reaches the targets of
+// HTTP2 and GRPC target groups.
 type targetTransport struct {
+	plain        *h1Client
 	http1, http2 *http.Transport
+}
+
+func (t *targetTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Scheme == "http" {
+		return t.plain.RoundTrip(r)
+	}
+	return t.http1.RoundTrip(r)
 }
 
 func newTargetTransport() *targetTransport {
 	base := http.DefaultTransport.(*http.Transport).Clone()
-	base.MaxIdleConnsPerHost = 64
+	// Keep a connection per concurrent request to a target: opening one
+	// per request is what makes a default proxy slow under load.
+	base.MaxIdleConns = 0
+	base.MaxIdleConnsPerHost = 1024
 	// Targets are reached directly, never through a proxy of the
-	// environment.
+	// environment, and answers are passed on as the target sent them.
 	base.Proxy = nil
+	base.DisableCompression = true
 	h1 := base.Clone()
 	h1.ForceAttemptHTTP2 = false
 	h1.Protocols = new(http.Protocols)
@@ -133,14 +155,7 @@ func newTargetTransport() *targetTransport {
 	h2.Protocols = new(http.Protocols)
 	h2.Protocols.SetHTTP2(true)
 	h2.Protocols.SetUnencryptedHTTP2(true)
-	return &targetTransport{http1: h1, http2: h2}
-}
-
-func (t *targetTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if fw, ok := r.Context().Value(forwardKey{}).(*forward); ok && fw.http2 {
-		return t.http2.RoundTrip(r)
-	}
-	return t.http1.RoundTrip(r)
+	return &targetTransport{plain: newH1Client(), http1: h1, http2: h2}
 }
 
 // bufferPool reuses the proxy's copy buffers.

@@ -239,7 +239,7 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil && r.Body != http.NoBody {
 		r.Body = &countingBody{ReadCloser: r.Body, n: &x.received}
 	}
-	g.proxy.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), forwardKey{}, fw)))
+	g.send(rec, r, fw)
 	x.failure = fw.failure
 }
 
@@ -391,12 +391,28 @@ func rewrite(pr *httputil.ProxyRequest) {
 	}
 }
 
-// proxyError answers 502 when the target cannot be reached.
+// withForward returns a context that carries fw to the Rewrite hook.
+func withForward(ctx context.Context, fw *forward) context.Context {
+	return context.WithValue(ctx, forwardKey{}, fw)
+}
+
+// proxyError is the ReverseProxy's error handler.
 func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	if fw, ok := r.Context().Value(forwardKey{}).(*forward); ok {
-		fw.failure = "TargetConnectionError"
-		g.log.Warn("target unreachable", "target", fw.target.Host, "err", err)
+		g.targetError(w, r, fw, err)
+		return
 	}
+	plain(w, http.StatusBadGateway, "BadGateway: the target did not answer")
+}
+
+// targetError answers 502 when the target cannot be reached, unless the
+// caller has gone away.
+func (g *Gateway) targetError(w http.ResponseWriter, r *http.Request, fw *forward, err error) {
+	fw.failure = "TargetConnectionError"
+	if r.Context().Err() != nil {
+		return
+	}
+	g.log.Warn("target unreachable", "target", fw.target.Host, "err", err)
 	plain(w, http.StatusBadGateway, "BadGateway: the target did not answer")
 }
 

@@ -32,6 +32,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +66,8 @@ func main() {
 		connections = flag.Int("connections", 64, "wrk connections")
 		threads     = flag.Int("threads", 2, "wrk threads")
 		keep        = flag.Bool("keep", false, "keep the work directory (trellis data, nginx config, logs)")
+		only        = flag.String("only", "", "run only these rows, comma-separated: target, reverseproxy, nginx, trellis")
+		trellisEnv  = flag.String("trellis-env", "", "extra environment for the trellis process, such as GOGC=200 (space-separated)")
 	)
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
@@ -77,7 +80,7 @@ func main() {
 	if !*keep {
 		defer os.RemoveAll(work)
 	}
-	b := &bench{work: work, wrkArgs: []string{"-t", strconv.Itoa(*threads), "-c", strconv.Itoa(*connections), "-d", duration.String(), "--latency"}}
+	b := &bench{work: work, only: *only, trellisEnv: strings.Fields(*trellisEnv), wrkArgs: []string{"-t", strconv.Itoa(*threads), "-c", strconv.Itoa(*connections), "-d", duration.String(), "--latency"}}
 	defer b.stopAll()
 	if err := b.run(); err != nil {
 		b.stopAll()
@@ -86,10 +89,12 @@ func main() {
 }
 
 type bench struct {
-	work    string
-	wrkArgs []string
-	procs   []*exec.Cmd
-	results []result
+	work       string
+	only       string
+	trellisEnv []string
+	wrkArgs    []string
+	procs      []*exec.Cmd
+	results    []result
 }
 
 type result struct {
@@ -108,19 +113,25 @@ func (b *bench) run() error {
 	if err := b.start("target", self, "target", targetAddr); err != nil {
 		return err
 	}
-	if err := b.measure("bare Go target", "http://"+targetAddr+"/", nil); err != nil {
-		return err
+	if b.wants("target") {
+		if err := b.measure("bare Go target", "http://"+targetAddr+"/", nil); err != nil {
+			return err
+		}
 	}
 
-	proxyAddr := freeAddr()
-	if err := b.start("reverseproxy", self, "reverseproxy", proxyAddr, targetAddr); err != nil {
-		return err
-	}
-	if err := b.measure("httputil.ReverseProxy", "http://"+proxyAddr+"/", nil); err != nil {
-		return err
+	if b.wants("reverseproxy") {
+		proxyAddr := freeAddr()
+		if err := b.start("reverseproxy", self, "reverseproxy", proxyAddr, targetAddr); err != nil {
+			return err
+		}
+		if err := b.measure("httputil.ReverseProxy", "http://"+proxyAddr+"/", nil); err != nil {
+			return err
+		}
 	}
 
-	if nginx, err := exec.LookPath("nginx"); err == nil {
+	if nginx, err := exec.LookPath("nginx"); err != nil {
+		log.Print("nginx is not installed (apt-get install nginx-light): its row is left out")
+	} else if b.wants("nginx") {
 		nginxAddr := freeAddr()
 		conf, err := b.nginxConfig(nginxAddr, targetAddr)
 		if err != nil {
@@ -132,10 +143,12 @@ func (b *bench) run() error {
 		if err := b.measure("nginx proxy_pass", "http://"+nginxAddr+"/", nil); err != nil {
 			return err
 		}
-	} else {
-		log.Print("nginx is not installed (apt-get install nginx-light): its row is left out")
 	}
 
+	if !b.wants("trellis") {
+		b.report(os.Stdout)
+		return nil
+	}
 	ingressAddr, headers, err := b.startTrellis(targetAddr)
 	if err != nil {
 		return err
@@ -147,10 +160,18 @@ func (b *bench) run() error {
 	return nil
 }
 
+// wants reports whether -only selects the row.
+func (b *bench) wants(row string) bool {
+	return b.only == "" || slices.Contains(strings.Split(b.only, ","), row)
+}
+
 // start runs a server process and waits until its address accepts
 // connections.
 func (b *bench) start(name, bin string, args ...string) error {
 	cmd := exec.Command(bin, args...)
+	if name == "trellis" {
+		cmd.Env = append(os.Environ(), b.trellisEnv...)
+	}
 	logFile, err := os.Create(filepath.Join(b.work, name+".log"))
 	if err != nil {
 		return err
