@@ -73,12 +73,6 @@ const (
 	targetPeering
 )
 
-// leavesVPC reports whether the target takes traffic out of the VPCs
-// modelled here: to the internet or to an AWS service.
-func (k targetKind) leavesVPC() bool {
-	return k == targetInternetGateway || k == targetNAT || k == targetGatewayEndpoint
-}
-
 type route struct {
 	dst     netip.Prefix
 	target  string
