@@ -598,4 +598,3 @@ func (b *builder) buildSubnets() {
 		}
 	}
 }
-
