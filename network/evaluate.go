@@ -141,7 +141,7 @@ func (v Verdict) Hops() []string {
 // evaluation is the state of one Evaluate call.
 type evaluation struct {
 	n       *Network
-	f       *Flow
+	f       Flow
 	v       Verdict
 	src     *iface
 	srcNet  *subnet
@@ -161,7 +161,7 @@ type evaluation struct {
 // destination subnet's network ACL (outbound) and the source subnet's
 // (inbound). Traffic within one subnet does not cross its network ACL.
 func (n *Network) Evaluate(f Flow) Verdict {
-	e := evaluation{n: n, f: &f}
+	e := evaluation{n: n, f: f}
 	if e.resolveSource() && e.resolveDestination() && e.forward() {
 		e.back()
 	}
@@ -169,7 +169,7 @@ func (n *Network) Evaluate(f Flow) Verdict {
 }
 
 func (e *evaluation) resolveSource() bool {
-	f := e.f
+	f := &e.f
 	if f.SourceENI != "" {
 		i, ok := e.n.ifaces[f.SourceENI]
 		if !ok {
@@ -201,7 +201,7 @@ func (e *evaluation) resolveSource() bool {
 }
 
 func (e *evaluation) resolveDestination() bool {
-	f := e.f
+	f := &e.f
 	switch {
 	case f.DestEndpoint != "":
 		ep, ok := e.n.endpoints[f.DestEndpoint]
@@ -282,7 +282,7 @@ func (e *evaluation) pickInterface(ep *endpoint) *iface {
 
 // forward evaluates the path from the source to the destination.
 func (e *evaluation) forward() bool {
-	f, w := e.f, &e.v.why
+	f, w := &e.f, &e.v.why
 	w.proto, w.ports, w.destPort = f.Protocol, portRange{f.DestPort, f.DestPort}, f.DestPort
 	if e.src != nil && !allows(e.src.groups, false, f.Protocol, e.dstAddr, e.dst, f.DestPort) {
 		w.dir, w.peer = outbound, e.dstAddr
@@ -358,7 +358,7 @@ func (e *evaluation) routeOut() bool {
 
 // back evaluates the return traffic of an allowed flow.
 func (e *evaluation) back() {
-	f, w := e.f, &e.v.why
+	f, w := &e.f, &e.v.why
 	ret := portRange{EphemeralFrom, EphemeralTo}
 	if f.SourcePort != 0 {
 		ret = portRange{f.SourcePort, f.SourcePort}
