@@ -12,7 +12,9 @@ func TestBuildRejects(t *testing.T) {
 		mutate func(*Config)
 		want   []string
 	}{
-		{"malformed CIDR", func(c *Config) { c.SecurityGroups[2].Ingress = []SGRule{{Protocol: "tcp", FromPort: port(443), CIDR: "10.0.0.0/33"}} },
+		{"malformed CIDR", func(c *Config) {
+			c.SecurityGroups[2].Ingress = []SGRule{{Protocol: "tcp", FromPort: port(443), CIDR: "10.0.0.0/33"}}
+		},
 			[]string{`securityGroups[2].ingress[0].cidr: "10.0.0.0/33" is not a CIDR`}},
 		{"host bits set", func(c *Config) { c.VPCs[0].CIDRBlocks = []string{"10.199.0.1/16"} },
 			[]string{"vpcs[0].cidrBlocks[0]: 10.199.0.1/16 has bits set after the prefix length: use 10.199.0.0/16"}},
@@ -98,7 +100,9 @@ func TestBuildRejects(t *testing.T) {
 		{"association in another VPC", func(c *Config) { c.Subnets[0].RouteTable = rtbB; c.Subnets[0].NetworkACL = aclB },
 			[]string{"subnets[0].routeTable: rtb-bbbb0001 belongs to vpc-bbbb0001, not to the subnet's VPC vpc-aaaa0001",
 				"subnets[0].networkAcl: acl-bbbb0001 belongs to vpc-bbbb0001"}},
-		{"two main tables", func(c *Config) { c.RouteTables = append(c.RouteTables, RouteTable{ID: "rtb-aaaa0002", VPC: vpcA, Main: true}) },
+		{"two main tables", func(c *Config) {
+			c.RouteTables = append(c.RouteTables, RouteTable{ID: "rtb-aaaa0002", VPC: vpcA, Main: true})
+		},
 			[]string{"routeTables[2].main: vpc-aaaa0001 already has main route table rtb-aaaa0001"}},
 		{"workload", func(c *Config) {
 			c.NetworkInterfaces[0].Workload = Workload{Kind: "vm", Role: "arn:aws:iam::111122223333:user/bob"}

@@ -33,16 +33,6 @@ type vpc struct {
 	endpoints           []*endpoint
 }
 
-// contains reports whether addr is in one of the VPC's CIDR blocks.
-func (v *vpc) contains(addr netip.Addr) bool {
-	for _, p := range v.cidrs {
-		if p.Contains(addr) {
-			return true
-		}
-	}
-	return false
-}
-
 // subnetOf returns the subnet of the VPC that holds addr, or nil.
 func (v *vpc) subnetOf(addr netip.Addr) *subnet {
 	for _, s := range v.subnets {
