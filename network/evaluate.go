@@ -231,10 +231,10 @@ func (e *evaluation) resolveDestination() bool {
 	if e.dst == nil && e.route != nil {
 		// An address alone: the route decides which VPC it is in.
 		var in *vpc
-		switch {
-		case e.route.kind == targetLocal:
+		switch e.route.kind {
+		case targetLocal:
 			in = e.srcNet.vpc
-		case e.route.kind == targetPeering:
+		case targetPeering:
 			in = e.route.peering.other(e.srcNet.vpc)
 		}
 		if in != nil {
