@@ -419,3 +419,24 @@ func withACL(r ACLRules) func(*Config) {
 		c.Subnets[3].NetworkACL = "acl-aaaa0002"
 	}
 }
+
+// TestEvaluateConcurrent evaluates from several goroutines at once: a
+// Network is read-only (run with -race).
+func TestEvaluateConcurrent(t *testing.T) {
+	n := mustBuild(t, labConfig())
+	done := make(chan bool)
+	for range 4 {
+		go func() {
+			ok := true
+			for range 200 {
+				ok = ok && n.Evaluate(toSrvA(eniEC2)).Reachable && n.Evaluate(toSrvA(eniLambda)).Reachable
+			}
+			done <- ok
+		}()
+	}
+	for range 4 {
+		if !<-done {
+			t.Error("a concurrent evaluation disagreed")
+		}
+	}
+}
