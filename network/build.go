@@ -81,11 +81,15 @@ func Build(c Config) (*Network, error) {
 }
 
 // id checks that id is well-formed for its kind (prefix "vpc", "sg", ...)
-// and not declared before. It reports whether the ID can be indexed.
+// and not declared before. It reports whether the ID can be indexed: a
+// malformed but non-empty ID is, so references to it do not add errors of
+// their own.
 func (b *builder) id(path, id, prefix, kind string) bool {
 	if !validID(id, prefix) {
 		b.addf(path, "%q is not a %s ID: use %q followed by 8 or 17 lowercase hexadecimal digits", id, kind, prefix+"-")
-		return false
+		if id == "" {
+			return false
+		}
 	}
 	if first, dup := b.seen[id]; dup {
 		b.addf(path, "%s is declared twice (first at %s): IDs must be unique", id, first)

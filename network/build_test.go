@@ -189,3 +189,23 @@ func TestDecodeConfig(t *testing.T) {
 	}
 	mustBuild(t, c)
 }
+
+// TestBuildNoCascade checks that a malformed ID is reported once, not
+// again at every reference to it.
+func TestBuildNoCascade(t *testing.T) {
+	data, err := json.Marshal(labConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := DecodeConfig([]byte(strings.ReplaceAll(string(data), vpcA, "vpc-A")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Build(c)
+	if err == nil {
+		t.Fatal("Build accepted vpc-A")
+	}
+	if errs := err.(interface{ Unwrap() []error }).Unwrap(); len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), `vpcs[0].id: "vpc-A" is not a VPC ID`) {
+		t.Errorf("want one error about vpcs[0].id, got:\n%v", err)
+	}
+}
