@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/trellisproject/trellis/policy"
 )
 
 // defaultEndpointPolicy is the policy AWS gives an interface endpoint that
@@ -114,18 +116,6 @@ func validID(id, prefix string) bool {
 	return true
 }
 
-func validAccount(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // validRegion accepts region names such as "us-east-1" and
 // "us-gov-west-1": lowercase words joined by hyphens, ending in a number.
 func validRegion(s string) bool {
@@ -179,7 +169,7 @@ func (b *builder) buildVPCs() {
 	for i, cv := range b.c.VPCs {
 		path := fmt.Sprintf("vpcs[%d]", i)
 		ok := b.id(path+".id", cv.ID, "vpc", "VPC")
-		if !validAccount(cv.Account) {
+		if !policy.IsAccountID(cv.Account) {
 			b.addf(path+".account", "%q is not an account ID: use 12 digits (quote it in YAML)", cv.Account)
 		}
 		if !validRegion(cv.Region) {

@@ -138,7 +138,7 @@ func (b *builder) indexServices() {
 	for i, cs := range b.c.EndpointServices {
 		path := fmt.Sprintf("endpointServices[%d]", i)
 		ok := b.id(path+".id", cs.ID, "vpce-svc", "endpoint service")
-		if !validAccount(cs.Account) {
+		if !policy.IsAccountID(cs.Account) {
 			b.addf(path+".account", "%q is not an account ID: use 12 digits (quote it in YAML)", cs.Account)
 		}
 		if !validRegion(cs.Region) {
