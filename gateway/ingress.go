@@ -89,7 +89,7 @@ func (in *Ingress) listen(log *slog.Logger) (net.Listener, error) {
 		return nil, err
 	}
 	if in.ProxyProtocol != nil {
-		ln = &proxyListener{Listener: ln, cfg: in.ProxyProtocol, log: log.With("ingress", in.Listen)}
+		ln = &proxyListener{Listener: ln, cfg: in.ProxyProtocol, log: log.With("ingress", ln.Addr().String())}
 	}
 	if certs != nil {
 		ln = tls.NewListener(ln, serverTLS(certs))

@@ -123,3 +123,15 @@ func serverTLS(src *certSource) *tls.Config {
 		GetCertificate: src.get,
 	}
 }
+
+// tlsVersionName names a TLS version as VPC Lattice's access logs do
+// (OpenSSL's names): TLSv1.2, TLSv1.3.
+func tlsVersionName(v uint16) string {
+	switch v {
+	case tls.VersionTLS12:
+		return "TLSv1.2"
+	case tls.VersionTLS13:
+		return "TLSv1.3"
+	}
+	return tls.VersionName(v)
+}
