@@ -360,3 +360,53 @@ func TestProxyProtocol(t *testing.T) {
 		})
 	}
 }
+
+func TestTLSIngressReload(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, _ := selfSigned(t, dir, "first")
+	e := startEdge(t, gateway.Ingress{Listen: "127.0.0.1:0", VPC: vpcMain, ListenerPort: 443, TLS: &gateway.IngressTLS{CertFile: certFile, KeyFile: keyFile}})
+	newCert, newKey, _ := selfSigned(t, dir, "second")
+	served := func() string {
+		t.Helper()
+		conn, err := tls.Dial("tcp", e.addrs[0], &tls.Config{InsecureSkipVerify: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		return conn.ConnectionState().PeerCertificates[0].Subject.CommonName
+	}
+	// replace rewrites the files with modification time at, so that
+	// the change shows whatever the file system's time resolution.
+	replace := func(cert, key []byte, at time.Time) {
+		t.Helper()
+		for f, b := range map[string][]byte{certFile: cert, keyFile: key} {
+			if err := os.WriteFile(f, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(f, at, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	read := func(f string) []byte {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if cn := served(); cn != "first" {
+		t.Fatalf("serving %q", cn)
+	}
+	// A half-written pair is not loaded: the previous certificate stays.
+	replace(read(newCert), []byte("garbage"), time.Now().Add(time.Minute))
+	time.Sleep(1100 * time.Millisecond)
+	if cn := served(); cn != "first" {
+		t.Fatalf("after a bad reload, serving %q", cn)
+	}
+	replace(read(newCert), read(newKey), time.Now().Add(2*time.Minute))
+	time.Sleep(1100 * time.Millisecond)
+	if cn := served(); cn != "second" {
+		t.Fatalf("after the reload, serving %q", cn)
+	}
+}
