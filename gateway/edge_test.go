@@ -95,7 +95,7 @@ func selfSigned(t *testing.T, dir, name string) (certFile, keyFile string, pool 
 		Subject:               pkix.Name{CommonName: name},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(time.Hour),
-		DNSNames:              []string{"plain.example.com", "tls.example.com"},
+		DNSNames:              []string{"plain.example.com", "tls.example.com", "health.example.com"},
 		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},

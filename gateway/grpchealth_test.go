@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"net/http"
 	"net/netip"
@@ -91,25 +92,36 @@ func TestGRPCHealth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := g.Start([]gateway.Ingress{{Listen: "127.0.0.1:0", VPC: vpcMain, ListenerPort: 80}})
+	certFile, keyFile, pool := selfSigned(t, t.TempDir(), "edge")
+	run, err := g.Start([]gateway.Ingress{{Listen: "127.0.0.1:0", VPC: vpcMain, ListenerPort: 80},
+		{Listen: "127.0.0.1:0", VPC: vpcMain, ListenerPort: 80, TLS: &gateway.IngressTLS{CertFile: certFile, KeyFile: keyFile}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer run.Shutdown(context.Background())
 
-	dial := func(opts ...grpc.DialOption) healthpb.HealthClient {
+	// dial calls through the h2c ingress, or the TLS one, signing with
+	// creds unless they are nil.
+	dial := func(overTLS bool, creds credentials.PerRPCCredentials) healthpb.HealthClient {
 		t.Helper()
-		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithAuthority("health.example.com"))
-		cc, err := grpc.NewClient("passthrough:///"+run.Addrs()[0].String(), opts...)
+		addr, tc := run.Addrs()[0].String(), insecure.NewCredentials()
+		if overTLS {
+			addr, tc = run.Addrs()[1].String(), credentials.NewTLS(&tls.Config{RootCAs: pool})
+		}
+		opts := []grpc.DialOption{grpc.WithTransportCredentials(tc), grpc.WithAuthority("health.example.com")}
+		if creds != nil {
+			opts = append(opts, grpc.WithPerRPCCredentials(creds))
+		}
+		cc, err := grpc.NewClient("passthrough:///"+addr, opts...)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { cc.Close() })
 		return healthpb.NewHealthClient(cc)
 	}
-	signed := dial(grpc.WithPerRPCCredentials(sigv4RPC{aws.Credentials{AccessKeyID: lt.AliceKey, SecretAccessKey: lt.AliceSecret}}))
-	anonymous := dial()
-	wrongKey := dial(grpc.WithPerRPCCredentials(sigv4RPC{aws.Credentials{AccessKeyID: lt.AliceKey, SecretAccessKey: lt.BobSecret}}))
+	alice := sigv4RPC{aws.Credentials{AccessKeyID: lt.AliceKey, SecretAccessKey: lt.AliceSecret}}
+	signed, overTLS, anonymous := dial(false, alice), dial(true, alice), dial(false, nil)
+	wrongKey := dial(false, sigv4RPC{aws.Credentials{AccessKeyID: lt.AliceKey, SecretAccessKey: lt.BobSecret}})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -124,6 +136,10 @@ func TestGRPCHealth(t *testing.T) {
 			if err == nil && resp.Status != healthpb.HealthCheckResponse_SERVING {
 				t.Errorf("status %s", resp.Status)
 			}
+			return err
+		}, codes.OK, ""},
+		{"signed Check over TLS (h2 by ALPN)", func() error {
+			_, err := overTLS.Check(ctx, &healthpb.HealthCheckRequest{Service: "billing"})
 			return err
 		}, codes.OK, ""},
 		// The target's own error status comes back through the trailers.
