@@ -410,3 +410,34 @@ func TestTLSIngressReload(t *testing.T) {
 		t.Fatalf("after the reload, serving %q", cn)
 	}
 }
+
+func TestIngressTimeouts(t *testing.T) {
+	e := startEdge(t, gateway.Ingress{Listen: "127.0.0.1:0", VPC: vpcMain, ListenerPort: 443,
+		IdleTimeout: gateway.Duration(300 * time.Millisecond), ReadHeaderTimeout: gateway.Duration(300 * time.Millisecond)})
+	for _, c := range []struct {
+		name string
+		send string // then wait for the connection to close
+	}{
+		{"idle after a request", "GET / HTTP/1.1\r\nHost: plain.example.com\r\n\r\n"},
+		{"headers not finished", "GET / HTTP/1.1\r\nHost: plain.exa"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			conn, err := net.DialTimeout("tcp", e.addrs[0], 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			start := time.Now()
+			conn.SetDeadline(start.Add(5 * time.Second))
+			io.WriteString(conn, c.send)
+			// Whatever the server answers, it must then close the
+			// connection on its own, well before our 5s deadline.
+			if _, err := io.Copy(io.Discard, conn); err != nil {
+				t.Fatalf("connection not closed by the server: %v", err)
+			}
+			if d := time.Since(start); d < 250*time.Millisecond || d > 3*time.Second {
+				t.Errorf("closed after %s, want about 300ms", d)
+			}
+		})
+	}
+}
