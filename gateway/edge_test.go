@@ -295,6 +295,8 @@ func TestProxyProtocol(t *testing.T) {
 			TLS: &gateway.IngressTLS{CertFile: certFile, KeyFile: keyFile}})
 	const request = "GET / HTTP/1.1\r\nHost: plain.example.com\r\nX-Forwarded-For: 6.6.6.6\r\nConnection: close\r\n\r\n"
 	ap := netip.MustParseAddrPort
+	badVersion := proxyV2(ap("127.199.9.9:1"))
+	badVersion[12] = 0x11 // version 1, command PROXY
 	for _, c := range []struct {
 		name   string
 		peer   string // the TCP source address
@@ -308,7 +310,7 @@ func TestProxyProtocol(t *testing.T) {
 		{"trusted peer, LOCAL uses the peer", "127.0.0.2", proxyV2(netip.AddrPort{}), false, "127.0.0.2", ""},
 		{"trusted peer without a header", "127.0.0.2", nil, false, "", ""},
 		{"trusted peer with a v1 header", "127.0.0.2", []byte("PROXY TCP4 192.0.2.1 127.0.0.1 1 443\r\n"), false, "", ""},
-		{"trusted peer, bad version", "127.0.0.2", append(proxyV2(ap("127.199.9.9:1"))[:12:12], append([]byte{0x11}, proxyV2(ap("127.199.9.9:1"))[13:]...)...), false, "", ""},
+		{"trusted peer, bad version", "127.0.0.2", badVersion, false, "", ""},
 		{"untrusted peer without a header", "127.199.0.3", nil, false, "10.199.0.3", ""},
 		{"untrusted peer with a v2 header", "127.199.0.3", proxyV2(ap("192.0.2.1:1")), false, "", ""},
 		{"untrusted peer with a v1 header", "127.199.0.3", []byte("PROXY TCP4 192.0.2.1 127.0.0.1 1 443\r\n"), false, "", ""},
@@ -359,6 +361,37 @@ func TestProxyProtocol(t *testing.T) {
 			}
 		})
 	}
+
+	// HTTP/2 with prior knowledge (h2c, as gRPC without TLS) after the
+	// header.
+	t.Run("trusted peer, header then h2c", func(t *testing.T) {
+		p := new(http.Protocols)
+		p.SetUnencryptedHTTP2(true)
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}, Timeout: 5 * time.Second}
+		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil, Protocols: p,
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				c, err := d.DialContext(ctx, network, addr)
+				if err == nil {
+					_, err = c.Write(proxyV2(ap("127.199.7.7:7777")))
+				}
+				return c, err
+			}}}
+		defer client.CloseIdleConnections()
+		r, _ := http.NewRequest("GET", "http://"+e.addrs[0]+"/", nil)
+		r.Host = "plain.example.com"
+		resp, err := client.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var got echo
+		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+			t.Fatal(err)
+		}
+		if xff := got.Header.Get("X-Forwarded-For"); resp.ProtoMajor != 2 || xff != "10.199.7.7" {
+			t.Errorf("%s, X-Forwarded-For %q", resp.Proto, xff)
+		}
+	})
 }
 
 func TestTLSIngressReload(t *testing.T) {

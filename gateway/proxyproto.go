@@ -112,8 +112,10 @@ func parseProxyHeader(b []byte) (proxyHeader, error) {
 	body := b[16:]
 	var h proxyHeader
 	switch cmd := b[12] & 0xf; cmd {
-	case 0x0: // LOCAL
-		h.local = true
+	case 0x0:
+		// LOCAL: the proxy's own connection. The rest of the header,
+		// family included, is to be ignored.
+		return proxyHeader{local: true}, nil
 	case 0x1: // PROXY
 	default:
 		return proxyHeader{}, fmt.Errorf("PROXY header: unknown command %#x", cmd)

@@ -54,6 +54,7 @@ func TestParseProxyHeader(t *testing.T) {
 		{"IPv4-mapped IPv6", v2Header(0x21, 0x21, inet6("::ffff:192.0.2.9", "::1", 1, 2)), false, "192.0.2.9:1", ""},
 		{"LOCAL", v2Header(0x20, 0x00), true, "", ""},
 		{"LOCAL with addresses", v2Header(0x20, 0x11, v4), true, "", ""},
+		{"LOCAL ignores the family", v2Header(0x20, 0x71, []byte{1, 2, 3}), true, "", ""},
 		{"PROXY of AF_UNSPEC", v2Header(0x21, 0x00), true, "", ""},
 		{"AF_UNIX", v2Header(0x21, 0x31, make([]byte, 216)), true, "", ""},
 		{"TLVs skipped", v2Header(0x21, 0x11, v4, tlv(0x01, "h2"), tlv(0xEA, "\x01vpce-0123456789abcdef0"), tlv(0x04, "")), false, "192.0.2.10:51234", ""},
