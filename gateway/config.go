@@ -36,6 +36,21 @@ type Ingress struct {
 	// 127.199.3.4 with the entry {127.199.0.0/16 → 10.199.0.0/16} is seen
 	// as 10.199.3.4. Addresses that match no entry are used as they are.
 	SourceMap []AddressMap `json:"sourceMap,omitempty"`
+	// TLS, when set, makes the ingress accept TLS connections only, with
+	// this certificate; aws:SecureTransport is then true and
+	// X-Forwarded-Proto is https.
+	TLS *IngressTLS `json:"tls,omitempty"`
+	// ProxyProtocol, when set, takes the caller's address from the PROXY
+	// protocol v2 header that trusted load balancers send; sourceMap
+	// then applies to that address.
+	ProxyProtocol *ProxyProtocol `json:"proxyProtocol,omitempty"`
+	// IdleTimeout is how long a connection may wait for its next request
+	// before it is closed; zero means DefaultIdleTimeout.
+	IdleTimeout Duration `json:"idleTimeout,omitempty"`
+	// ReadHeaderTimeout is how long a caller has to send the headers of a
+	// request (and to finish the TLS handshake); zero means
+	// DefaultReadHeaderTimeout.
+	ReadHeaderTimeout Duration `json:"readHeaderTimeout,omitempty"`
 }
 
 // An AddressMap maps the addresses of one prefix onto another prefix of
@@ -65,6 +80,9 @@ func (in *Ingress) check() (int, error) {
 		if m.From.Bits() != m.To.Bits() || m.From.Addr().Is4() != m.To.Addr().Is4() {
 			return 0, fmt.Errorf("ingress %s: sourceMap[%d]: %s and %s must be the same family and length", in.Listen, i, m.From, m.To)
 		}
+	}
+	if err := in.checkEdge(); err != nil {
+		return 0, err
 	}
 	lp := in.ListenerPort
 	if lp == 0 {

@@ -209,19 +209,12 @@ func (g *Gateway) Start(ins []Ingress) (*Running, error) {
 			r.Shutdown(context.Background())
 			return nil, err
 		}
-		ln, err := net.Listen("tcp", in.Listen)
+		ln, err := in.listen(g.log)
 		if err != nil {
 			r.Shutdown(context.Background())
 			return nil, err
 		}
-		srv := &http.Server{
-			Handler:           h,
-			Protocols:         ingressProtocols(),
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       120 * time.Second,
-			MaxHeaderBytes:    64 << 10,
-			ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
-		}
+		srv := in.server(h, g.log)
 		r.servers = append(r.servers, srv)
 		r.addrs = append(r.addrs, ln.Addr())
 		r.wg.Add(1)
@@ -251,15 +244,6 @@ func (r *Running) Shutdown(ctx context.Context) error {
 	}
 	r.wg.Wait()
 	return errors.Join(errs...)
-}
-
-// ingressProtocols accepts HTTP/1.1 and HTTP/2 with prior knowledge (h2c),
-// which gRPC clients use without TLS.
-func ingressProtocols() *http.Protocols {
-	p := new(http.Protocols)
-	p.SetHTTP1(true)
-	p.SetUnencryptedHTTP2(true)
-	return p
 }
 
 // addrPort parses a net/http RemoteAddr.

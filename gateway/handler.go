@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"io"
 	"net/http"
@@ -103,7 +102,7 @@ func (x *exchange) entry(r *http.Request, vpc string, rec *recorder, now time.Ti
 		e.TargetGroupArn = x.tg.ARN
 	}
 	if r.TLS != nil {
-		e.TLSVersion = tls.VersionName(r.TLS.Version)
+		e.TLSVersion = tlsVersionName(r.TLS.Version)
 	}
 	if c := x.caller; c != nil {
 		e.CallerPrincipal = c.ARN()

@@ -138,6 +138,10 @@ the VPC is associated with (see docs/gateway.md):
         vpcOwner: "111122223333"       # default: the VPC association's account
         listenerPort: 80               # default: the port of listen
         sourceMap: [{from: 127.199.0.0/16, to: 10.199.0.0/16}]
+        tls: {certFile: tls.crt, keyFile: tls.key}   # optional: HTTPS only
+        proxyProtocol: {trustedPeers: [10.0.0.0/24]} # optional: PROXY v2 from these peers
+        idleTimeout: 120s              # default 120s
+        readHeaderTimeout: 10s         # default 10s
 
 SIGTERM or SIGINT stops accepting connections, lets requests in flight finish
 (up to shutdownTimeout), and exits with status 0.`,
@@ -249,7 +253,11 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 				lp = a.(*net.TCPAddr).Port
 			}
 			ingress = append(ingress, a.String())
-			log.Info("gateway ingress listening", "address", "http://"+a.String(), "vpc", in.VPC, "listenerPort", lp, "accessLogs", dir)
+			scheme := "http://"
+			if in.TLS != nil {
+				scheme = "https://"
+			}
+			log.Info("gateway ingress listening", "address", scheme+a.String(), "vpc", in.VPC, "listenerPort", lp, "accessLogs", dir)
 		}
 	}
 	addr := ln.Addr().String()

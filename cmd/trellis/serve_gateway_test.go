@@ -168,6 +168,10 @@ gateway:
       vpcOwner: "111122223333"
       listenerPort: 80
       sourceMap: [{from: 127.199.0.0/16, to: 10.199.0.0/16}]
+      tls: {certFile: /etc/trellis/tls.crt, keyFile: /etc/trellis/tls.key}
+      proxyProtocol: {trustedPeers: [10.0.0.0/24]}
+      idleTimeout: 90s
+      readHeaderTimeout: 5s
 `)
 	cfg := defaultServeConfig()
 	if err := readServeConfig(good, &cfg); err != nil {
@@ -178,10 +182,18 @@ gateway:
 		in.ListenerPort != 80 || in.SourceMap[0].From != netip.MustParsePrefix("127.199.0.0/16") || in.SourceMap[0].To != netip.MustParsePrefix("10.199.0.0/16") {
 		t.Errorf("read %+v", cfg.Gateway)
 	}
+	if in.TLS == nil || in.TLS.CertFile != "/etc/trellis/tls.crt" || in.TLS.KeyFile != "/etc/trellis/tls.key" ||
+		in.ProxyProtocol == nil || in.ProxyProtocol.TrustedPeers[0] != netip.MustParsePrefix("10.0.0.0/24") ||
+		in.IdleTimeout != gateway.Duration(90*time.Second) || in.ReadHeaderTimeout != gateway.Duration(5*time.Second) {
+		t.Errorf("read %+v", in)
+	}
 	for name, doc := range map[string]string{
-		"unknown key":   "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      colour: blue\n",
-		"bad prefix":    "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      sourceMap: [{from: 127.199.0.0/99, to: 10.0.0.0/16}]\n",
-		"numeric owner": "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      vpcOwner: 111122223333\n",
+		"unknown key":          "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      colour: blue\n",
+		"bad prefix":           "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      sourceMap: [{from: 127.199.0.0/99, to: 10.0.0.0/16}]\n",
+		"numeric owner":        "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      vpcOwner: 111122223333\n",
+		"timeout without unit": "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      idleTimeout: 90\n",
+		"unknown tls key":      "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      tls: {cert: x.pem}\n",
+		"peer without length":  "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      proxyProtocol: {trustedPeers: [10.0.0.1]}\n",
 	} {
 		cfg := defaultServeConfig()
 		if err := readServeConfig(writeFile(t, "bad.yaml", doc), &cfg); err == nil {
