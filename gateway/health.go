@@ -53,8 +53,12 @@ type HealthConfig struct {
 	// State returns the current configuration, such as
 	// snapshot.Manager.Current. Required.
 	State func() *snapshot.State
-	// Follow is how often the checker looks for a new State; zero means
-	// one second.
+	// Changed, when not nil, returns a channel that is closed when State
+	// changes, such as snapshot.Manager.Changed: the checker then follows
+	// changes at once.
+	Changed func() <-chan struct{}
+	// Follow is how often the checker looks for a new State in any case;
+	// zero means one second.
 	Follow time.Duration
 	// Durations turns a health check's intervalSeconds and timeoutSeconds
 	// into durations; nil means that many seconds. Tests shorten them.
@@ -70,6 +74,7 @@ type HealthConfig struct {
 // targets and health check settings change. It is safe for concurrent use.
 type HealthChecker struct {
 	state     func() *snapshot.State
+	changed   func() <-chan struct{}
 	follow    time.Duration
 	durations func(int, int) (time.Duration, time.Duration)
 	log       *slog.Logger
@@ -129,7 +134,7 @@ func NewHealthChecker(c HealthConfig) (*HealthChecker, error) {
 	if c.State == nil {
 		return nil, errors.New("gateway: HealthConfig.State is required")
 	}
-	h := &HealthChecker{state: c.State, follow: c.Follow, durations: c.Durations, log: c.Logger}
+	h := &HealthChecker{state: c.State, changed: c.Changed, follow: c.Follow, durations: c.Durations, log: c.Logger}
 	if h.follow <= 0 {
 		h.follow = time.Second
 	}
@@ -166,11 +171,16 @@ func (h *HealthChecker) Run(ctx context.Context) {
 	defer t.Stop()
 	var last *model.Snapshot
 	for {
+		var changed <-chan struct{}
+		if h.changed != nil {
+			changed = h.changed()
+		}
 		if st := h.state(); st != nil && st.Lattice != last {
 			last = st.Lattice
 			h.reconcile(ctx, last)
 		}
 		select {
+		case <-changed:
 		case <-ctx.Done():
 			for _, p := range *h.probes.Load() {
 				p.cancel()
