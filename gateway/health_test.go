@@ -3,6 +3,8 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -81,6 +83,9 @@ func healthWorld(t testing.TB, hc *model.HealthCheckConfig, targets ...*healthTa
 	return &snapshot.State{Lattice: w.Build(), Identity: lt.Identities(t, time.Now())}, tg
 }
 
+// quiet discards logs.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 // fastChecks makes a health check interval 20ms and its timeout 200ms.
 func fastChecks(int, int) (time.Duration, time.Duration) {
 	return 20 * time.Millisecond, 200 * time.Millisecond
@@ -89,7 +94,7 @@ func fastChecks(int, int) (time.Duration, time.Duration) {
 // runChecker starts a HealthChecker over state and stops it when the test
 // ends.
 func runChecker(t *testing.T, state *atomic.Pointer[snapshot.State]) *gateway.HealthChecker {
-	h, err := gateway.NewHealthChecker(gateway.HealthConfig{State: state.Load, Follow: 10 * time.Millisecond, Durations: fastChecks})
+	h, err := gateway.NewHealthChecker(gateway.HealthConfig{State: state.Load, Follow: 10 * time.Millisecond, Durations: fastChecks, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +281,7 @@ func TestHealthInitial(t *testing.T) {
 	st, tg := healthWorld(t, healthCheck(true, ""), ht)
 	var state atomic.Pointer[snapshot.State]
 	state.Store(st)
-	h, err := gateway.NewHealthChecker(gateway.HealthConfig{State: state.Load})
+	h, err := gateway.NewHealthChecker(gateway.HealthConfig{State: state.Load, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +352,7 @@ func TestHealthFollowsConfig(t *testing.T) {
 
 	var state atomic.Pointer[snapshot.State]
 	state.Store(both)
-	h, err := gateway.NewHealthChecker(gateway.HealthConfig{State: state.Load, Follow: 10 * time.Millisecond, Durations: fastChecks})
+	h, err := gateway.NewHealthChecker(gateway.HealthConfig{State: state.Load, Follow: 10 * time.Millisecond, Durations: fastChecks, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
