@@ -344,10 +344,16 @@ func TestHealthProtocolVersion(t *testing.T) {
 // checker: probes start and stop with targets, target groups and settings,
 // and none is left running when the checker stops.
 func TestHealthFollowsConfig(t *testing.T) {
+	for _, version := range []string{model.ProtocolVersionHTTP1, model.ProtocolVersionHTTP2} {
+		t.Run(version, func(t *testing.T) { testHealthFollowsConfig(t, version) })
+	}
+}
+
+func testHealthFollowsConfig(t *testing.T, version string) {
 	a, b, c := newHealthTarget(t, true), newHealthTarget(t, true), newHealthTarget(t, true)
-	both, tg := healthWorld(t, healthCheck(true, ""), a, b)
-	onlyC, tgC := healthWorld(t, healthCheck(true, ""), c)
-	disabled, tgOff := healthWorld(t, healthCheck(false, ""), a)
+	both, tg := healthWorld(t, healthCheck(true, version), a, b)
+	onlyC, tgC := healthWorld(t, healthCheck(true, version), c)
+	disabled, tgOff := healthWorld(t, healthCheck(false, version), a)
 	baseline := runtime.NumGoroutine()
 
 	var state atomic.Pointer[snapshot.State]
