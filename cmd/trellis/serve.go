@@ -96,6 +96,11 @@ func (c serveConfig) validate() (time.Duration, error) {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return 0, fmt.Errorf("listen address %q: %v (use HOST:PORT, such as 127.0.0.1:7400)", c.Listen, err)
 	}
+	if c.Gateway != nil && c.Gateway.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.Gateway.MetricsListen); err != nil {
+			return 0, fmt.Errorf("gateway.metricsListen %q: %v (use HOST:PORT, such as 127.0.0.1:9400)", c.Gateway.MetricsListen, err)
+		}
+	}
 	if c.Region == "" {
 		return 0, errors.New("region is empty")
 	}
