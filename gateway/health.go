@@ -352,6 +352,8 @@ func (h *HealthChecker) check(ctx context.Context, p *probe) string {
 	switch {
 	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return ReasonTimeout
+	case err != nil:
+		return ReasonFailedHealthChecks
 	case !codeMatches(p.spec.matcher, resp.StatusCode):
 		return ReasonResponseCodeMismatch
 	}
