@@ -408,3 +408,23 @@ func testHealthFollowsConfig(t *testing.T, version string) {
 		t.Errorf("%d goroutines after the checker stopped, %d before it started:\n%s", n, baseline, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+// TestHealthUnusedTargetGroup checks that the targets of a target group no
+// listener or rule forwards to are not checked.
+func TestHealthUnusedTargetGroup(t *testing.T) {
+	ht := newHealthTarget(t, true)
+	w := lt.New(t, region)
+	sn := w.ServiceNetwork(lt.Account, "main", model.AuthNone)
+	w.AssociateVPC(sn, vpcMain)
+	tg := w.TargetGroupHealth(lt.Account, "idle", model.ProtocolVersionHTTP1, healthCheck(true, ""), ht.addr)
+	svc := w.Service(lt.Account, "web", model.AuthNone, "web.example.com")
+	w.Associate(sn, svc)
+	w.Listener(svc, 80, lt.Fixed(http.StatusNoContent))
+	var state atomic.Pointer[snapshot.State]
+	state.Store(&snapshot.State{Lattice: w.Build(), Identity: lt.Identities(t, time.Now())})
+	h := runChecker(t, &state)
+	time.Sleep(50 * time.Millisecond)
+	if _, _, ok := h.TargetHealth(tg.ID, ht.addr.Addr().String(), int(ht.addr.Port())); ok || ht.checks.Load() != 0 {
+		t.Errorf("a target of an unused target group is checked (%d checks)", ht.checks.Load())
+	}
+}
