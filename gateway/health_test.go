@@ -428,3 +428,23 @@ func TestHealthUnusedTargetGroup(t *testing.T) {
 		t.Errorf("a target of an unused target group is checked (%d checks)", ht.checks.Load())
 	}
 }
+
+// TestHealthSettingsChange changes the matcher of a checked target group:
+// the new setting applies to the next checks.
+func TestHealthSettingsChange(t *testing.T) {
+	ht := newHealthTarget(t, true)
+	before, tg := healthWorld(t, healthCheck(true, ""), ht)
+	hc := healthCheck(true, "")
+	only503 := "503"
+	hc.Matcher.HTTPCode = &only503
+	after, tgAfter := healthWorld(t, hc, ht)
+	if tg.ID != tgAfter.ID {
+		t.Fatalf("the two configurations name the target group %s and %s", tg.ID, tgAfter.ID)
+	}
+	var state atomic.Pointer[snapshot.State]
+	state.Store(before)
+	h := runChecker(t, &state)
+	waitStatus(t, h, tg, ht, gateway.TargetHealthy, "")
+	state.Store(after)
+	waitStatus(t, h, tg, ht, gateway.TargetUnhealthy, gateway.ReasonResponseCodeMismatch)
+}
