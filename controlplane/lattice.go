@@ -51,7 +51,18 @@ type LatticeConfig struct {
 	// IdempotencyWindow is how long a clientToken is remembered. Zero means
 	// 24 hours.
 	IdempotencyWindow time.Duration
+	// TargetHealth, when not nil, reports the health of a registered
+	// target of a target group in use, for ListTargets; see
+	// TargetHealthFunc.
+	TargetHealth TargetHealthFunc
 }
+
+// A TargetHealthFunc returns the status (HEALTHY, UNHEALTHY or INITIAL)
+// and reason code of a registered target, named by target group ID, IP
+// address and port; ok is false when the target is not health checked,
+// and ListTargets then reports it UNAVAILABLE. The gateway's
+// HealthChecker.TargetHealth is one.
+type TargetHealthFunc func(targetGroupID, ip string, port int) (status, reason string, ok bool)
 
 // LatticeAPI serves the VPC Lattice control-plane API (REST JSON, the same
 // paths, methods, status codes and JSON shapes as Amazon VPC Lattice) so
@@ -70,6 +81,7 @@ type LatticeAPI struct {
 	maxBody   int64
 	idemTTL   time.Duration
 	limiter   *limiter
+	health    TargetHealthFunc
 }
 
 // NewLatticeAPI returns the API for a configuration.
@@ -85,7 +97,7 @@ func NewLatticeAPI(c LatticeConfig) (*LatticeAPI, error) {
 	a := &LatticeAPI{
 		store: c.Store, authz: c.Authorizer, region: c.Region,
 		rand: c.Rand, clock: c.Clock, dnsSuffix: c.DNSSuffix, log: c.Logger,
-		maxBody: c.MaxBodyBytes, idemTTL: c.IdempotencyWindow,
+		maxBody: c.MaxBodyBytes, idemTTL: c.IdempotencyWindow, health: c.TargetHealth,
 	}
 	if a.rand == nil {
 		a.rand = rand.Reader

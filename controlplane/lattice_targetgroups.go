@@ -413,9 +413,10 @@ func deregisterTargets(c *call) (any, error) {
 	return out, err
 }
 
-// Target statuses: trellis does not probe targets (yet), so a target of a
-// target group that a service uses is UNAVAILABLE ("health checks are
-// unavailable"), and one of a target group no service uses is UNUSED.
+// Target statuses: a target of a target group no service uses is UNUSED;
+// one of a target group in use is what LatticeConfig.TargetHealth says
+// (HEALTHY, UNHEALTHY, INITIAL), or UNAVAILABLE ("health checks are
+// unavailable") when it does not check the target.
 const (
 	targetUnused      = "UNUSED"
 	targetUnavailable = "UNAVAILABLE"
@@ -478,7 +479,13 @@ func listTargets(c *call) (any, error) {
 			if len(in.Targets) > 0 && !targetSelected(tg, t, in.Targets) {
 				continue
 			}
-			out.Items = append(out.Items, summary{ID: t.ID, Port: t.Port, ReasonCode: reason, Status: status})
+			st, why := status, reason
+			if used > 0 && c.api.health != nil {
+				if hs, hr, ok := c.api.health(tg.ID, t.ID, t.Port); ok {
+					st, why = hs, hr
+				}
+			}
+			out.Items = append(out.Items, summary{ID: t.ID, Port: t.Port, ReasonCode: why, Status: st})
 		}
 		out.NextToken = nextp(next)
 		return nil

@@ -31,6 +31,9 @@ type ServerConfig struct {
 	Logger *slog.Logger
 	// MaxBodyBytes bounds request bodies; zero means 1 MiB.
 	MaxBodyBytes int64
+	// TargetHealth, when not nil, gives ListTargets the health of targets
+	// (see LatticeConfig.TargetHealth).
+	TargetHealth TargetHealthFunc
 }
 
 // A Server is trellis's control plane: one HTTP handler for the VPC Lattice
@@ -65,7 +68,7 @@ func NewServer(c ServerConfig) (*Server, error) {
 		return nil, err
 	}
 	lattice, err := NewLatticeAPI(LatticeConfig{Store: c.Store, Authorizer: latticeAuthz, Region: c.Region,
-		Rand: c.Random, Clock: c.Clock, Logger: c.Logger, MaxBodyBytes: c.MaxBodyBytes})
+		Rand: c.Random, Clock: c.Clock, Logger: c.Logger, MaxBodyBytes: c.MaxBodyBytes, TargetHealth: c.TargetHealth})
 	if err != nil {
 		return nil, err
 	}

@@ -56,6 +56,11 @@ type Config struct {
 	// Rand returns a number in [0, n) to choose among weighted target
 	// groups and among targets; nil means math/rand/v2's IntN.
 	Rand func(n int) int
+	// Health, when not nil, is a running HealthChecker: requests go only
+	// to the HEALTHY targets of the target groups it checks.
+	Health *HealthChecker
+	// Metrics, when not nil, records every request.
+	Metrics *Metrics
 }
 
 // A Gateway serves the data plane. It is safe for concurrent use.
@@ -74,6 +79,9 @@ type Gateway struct {
 	// proxy forwards requests that switch protocols (Upgrade), with
 	// net/http's transport, which hands over the connection.
 	proxy *httputil.ReverseProxy
+	// health and metrics are optional (nil).
+	health  *HealthChecker
+	metrics *Metrics
 
 	// verifier verifies signatures against one identity.Directory; it is
 	// rebuilt when the State's directory changes, so that a request is
@@ -95,6 +103,7 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, errors.New("gateway: Config.State is required")
 	}
 	g := &Gateway{region: cfg.Region, state: cfg.State, clock: cfg.Clock, log: cfg.Logger, logs: cfg.AccessLogs, rand: cfg.Rand}
+	g.health, g.metrics = cfg.Health, cfg.Metrics
 	if g.clock == nil {
 		g.clock = time.Now
 	}

@@ -69,6 +69,9 @@ type exchange struct {
 	tg       *model.TargetGroup
 	target   string
 	received atomic.Int64
+	// authzTime and upstreamTime are how long the decision and the
+	// target took, for metrics.
+	authzTime, upstreamTime time.Duration
 }
 
 // entry builds the access log entry of a finished exchange.
@@ -123,6 +126,9 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := g.state()
 	snap := st.Lattice
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	if g.metrics != nil {
+		defer g.metrics.observe(x, rec)
+	}
 	src := addrPort(r.RemoteAddr)
 	srcIP := h.in.mapSource(src.Addr())
 	x.source = netip.AddrPortFrom(srcIP, src.Port())
@@ -188,7 +194,9 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.RawQuery != "" {
 		req.Query = r.URL.Query()
 	}
+	t0 := g.clock()
 	x.decision, x.decided = g.authz.Decide(snap, &req), true
+	x.authzTime = g.clock().Sub(t0)
 	if !x.decision.Allowed {
 		x.failure = "AuthDenied"
 		plain(rec, http.StatusForbidden, "AccessDeniedException: "+x.decision.Message())
@@ -238,7 +246,9 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil && r.Body != http.NoBody {
 		r.Body = &countingBody{ReadCloser: r.Body, n: &x.received}
 	}
+	t0 = g.clock()
 	g.send(rec, r, fw)
+	x.upstreamTime = g.clock().Sub(t0)
 	x.failure = fw.failure
 }
 
@@ -323,7 +333,10 @@ func (g *Gateway) pick(snap *model.Snapshot, f *model.ForwardAction) (tg *model.
 	if len(ts) == 0 {
 		return tg, target, "NoTargets"
 	}
-	t := ts[g.rand(len(ts))]
+	t, ok := g.chooseTarget(tg, ts)
+	if !ok {
+		return tg, target, "NoHealthyTargets"
+	}
 	port := t.Port
 	if port == 0 && tg.Config.Port != nil {
 		port = *tg.Config.Port

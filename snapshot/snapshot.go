@@ -233,6 +233,14 @@ func NewManager(ctx context.Context, st store.Store, opts Options) (*Manager, er
 // Current returns the current State.
 func (m *Manager) Current() *State { return m.cur.Load() }
 
+// Changed returns a channel that is closed when the current State is next
+// replaced.
+func (m *Manager) Changed() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.changed
+}
+
 // Failures returns how many rebuilds have failed in a row.
 func (m *Manager) Failures() int64 { return m.failures.Load() }
 

@@ -53,6 +53,9 @@ type gatewayConfig struct {
 	// AccessLogDir is where access-log subscriptions to files are written;
 	// empty means DATA/access-logs.
 	AccessLogDir string `json:"accessLogDir,omitempty"`
+	// MetricsListen is where Prometheus metrics are served, at /metrics,
+	// such as "127.0.0.1:9400"; empty serves none.
+	MetricsListen string `json:"metricsListen,omitempty"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -93,6 +96,11 @@ func (c serveConfig) validate() (time.Duration, error) {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return 0, fmt.Errorf("listen address %q: %v (use HOST:PORT, such as 127.0.0.1:7400)", c.Listen, err)
 	}
+	if c.Gateway != nil && c.Gateway.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.Gateway.MetricsListen); err != nil {
+			return 0, fmt.Errorf("gateway.metricsListen %q: %v (use HOST:PORT, such as 127.0.0.1:9400)", c.Gateway.MetricsListen, err)
+		}
+	}
 	if c.Region == "" {
 		return 0, errors.New("region is empty")
 	}
@@ -129,9 +137,12 @@ trellis before it starts.
 
 The gateway section starts the data plane: one ingress listener per VPC,
 through which callers in that VPC reach the services of the service networks
-the VPC is associated with (see docs/gateway.md):
+the VPC is associated with (see docs/gateway.md). The gateway health checks
+the targets of the target groups in use, as VPC Lattice does, and sends
+requests only to healthy ones:
   gateway:
     accessLogDir: /var/log/trellis     # default DATA/access-logs
+    metricsListen: 127.0.0.1:9400      # Prometheus /metrics; default none
     ingress:
       - listen: 127.0.0.1:8080
         vpc: vpc-0a1b2c3d4e5f60718
@@ -209,7 +220,27 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	go snaps.Run(runCtx)
 	go pruneSessions(runCtx, st, log)
 
-	handler, err := controlplane.NewServer(controlplane.ServerConfig{Store: st, Snapshots: snaps, Region: cfg.Region, Logger: log})
+	// The gateway's health checker runs before the control plane starts,
+	// so that ListTargets reports what it finds.
+	var health *gateway.HealthChecker
+	var targetHealth controlplane.TargetHealthFunc
+	if cfg.Gateway != nil && len(cfg.Gateway.Ingress) > 0 {
+		if health, err = gateway.NewHealthChecker(gateway.HealthConfig{State: snaps.Current, Changed: snaps.Changed, Logger: log}); err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+		targetHealth = health.TargetHealth
+		healthDone := make(chan struct{})
+		go func() {
+			defer close(healthDone)
+			health.Run(runCtx)
+		}()
+		defer func() {
+			cancel()
+			<-healthDone
+		}()
+	}
+
+	handler, err := controlplane.NewServer(controlplane.ServerConfig{Store: st, Snapshots: snaps, Region: cfg.Region, Logger: log, TargetHealth: targetHealth})
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
@@ -237,7 +268,18 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		}
 		logs := gateway.NewAccessLogs(dir, stdout)
 		defer logs.Close()
-		g, err := gateway.New(gateway.Config{Region: cfg.Region, State: snaps.Current, Logger: log, AccessLogs: logs})
+		gcfg := gateway.Config{Region: cfg.Region, State: snaps.Current, Logger: log, AccessLogs: logs, Health: health}
+		if cfg.Gateway.MetricsListen != "" {
+			m := gateway.NewMetrics(gateway.MetricsConfig{State: snaps.Current, Failures: snaps.Failures, Health: health})
+			msrv, err := serveMetrics(cfg.Gateway.MetricsListen, m, log)
+			if err != nil {
+				ln.Close()
+				return &exitError{code: exitFailed, err: err}
+			}
+			defer msrv.Close()
+			gcfg.Metrics = m
+		}
+		g, err := gateway.New(gcfg)
 		if err != nil {
 			ln.Close()
 			return &exitError{code: exitFailed, err: err}
@@ -292,6 +334,26 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves Prometheus metrics at /metrics on addr, until the
+// server it returns is closed.
+func serveMetrics(addr string, m *gateway.Metrics, log *slog.Logger) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go srv.Serve(ln)
+	log.Info("metrics listening", "address", "http://"+ln.Addr().String()+"/metrics")
+	return srv, nil
 }
 
 // pruneSessions deletes STS sessions a day after they expired, hourly.

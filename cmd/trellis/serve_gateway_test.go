@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -54,7 +55,7 @@ func TestServeGateway(t *testing.T) {
 	cfg := defaultServeConfig()
 	cfg.Data = data
 	cfg.Listen = "127.0.0.1:0"
-	cfg.Gateway = &gatewayConfig{Ingress: []gateway.Ingress{{Listen: "127.0.0.1:0", VPC: vpc, ListenerPort: 80}}}
+	cfg.Gateway = &gatewayConfig{Ingress: []gateway.Ingress{{Listen: "127.0.0.1:0", VPC: vpc, ListenerPort: 80}}, MetricsListen: freeAddr(t)}
 	stdout := &lockedBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	type addrs struct {
@@ -131,10 +132,11 @@ func TestServeGateway(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	// The configuration reaches the gateway shortly after the last write.
+	// The configuration reaches the gateway shortly after the last write,
+	// and the target takes requests once its first health check passed.
 	deadline := time.Now().Add(10 * time.Second)
 	status, body := call(true)
-	for status == http.StatusNotFound && time.Now().Before(deadline) {
+	for (status == http.StatusNotFound || status == http.StatusServiceUnavailable) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 		status, body = call(true)
 	}
@@ -156,6 +158,40 @@ func TestServeGateway(t *testing.T) {
 	if last["authDeniedReason"] != "Network" || last["serviceArn"] != *svc.Arn || last["sourceVpcId"] != vpc {
 		t.Errorf("access log entry %v", last)
 	}
+
+	// ListTargets reports what the gateway's health checks found.
+	targets, err := c.ListTargets(ctx, &vpclattice.ListTargetsInput{TargetGroupIdentifier: tg.Id})
+	must(err)
+	if len(targets.Items) != 1 || targets.Items[0].Status != types.TargetStatusHealthy {
+		t.Errorf("ListTargets: %+v", targets.Items)
+	}
+
+	// The metrics count the calls.
+	resp, err := hc.Get("http://" + cfg.Gateway.MetricsListen + "/metrics")
+	must(err)
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, series := range []string{
+		`trellis_gateway_denied_total{layer="service-network-policy",reason="Network",service="` + *svc.Arn + `"} 1`,
+		`trellis_health_targets{status="HEALTHY",target_group="` + *tg.Arn + `"} 1`,
+		`trellis_config_rebuild_failures 0`,
+	} {
+		if !strings.Contains(string(metrics), series+"\n") {
+			t.Errorf("metrics lack %s:\n%s", series, metrics)
+		}
+	}
+}
+
+// freeAddr returns a loopback address with a port that was free a moment
+// ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 func TestReadServeConfigGateway(t *testing.T) {
@@ -172,13 +208,14 @@ gateway:
       proxyProtocol: {trustedPeers: [10.0.0.0/24]}
       idleTimeout: 90s
       readHeaderTimeout: 5s
+  metricsListen: 127.0.0.1:9400
 `)
 	cfg := defaultServeConfig()
 	if err := readServeConfig(good, &cfg); err != nil {
 		t.Fatal(err)
 	}
 	in := cfg.Gateway.Ingress[0]
-	if cfg.Gateway.AccessLogDir != "/tmp/logs" || in.Listen != "127.0.0.1:8080" || in.VPC != "vpc-0a1b2c3d4e5f60718" || in.VPCOwner != "111122223333" ||
+	if cfg.Gateway.AccessLogDir != "/tmp/logs" || cfg.Gateway.MetricsListen != "127.0.0.1:9400" || in.Listen != "127.0.0.1:8080" || in.VPC != "vpc-0a1b2c3d4e5f60718" || in.VPCOwner != "111122223333" ||
 		in.ListenerPort != 80 || in.SourceMap[0].From != netip.MustParsePrefix("127.199.0.0/16") || in.SourceMap[0].To != netip.MustParsePrefix("10.199.0.0/16") {
 		t.Errorf("read %+v", cfg.Gateway)
 	}

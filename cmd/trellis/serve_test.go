@@ -181,6 +181,7 @@ func TestServeRefusesBadConfig(t *testing.T) {
 		{"bad account", "account: \"123\"\n", nil, `account "123" is not a 12-digit account ID`},
 		{"number for a string", "account: 123456789012\n", nil, `account must be a string, not a number (quote it`},
 		{"bad timeout", "shutdownTimeout: soon\n", nil, `shutdownTimeout "soon"`},
+		{"bad metrics address", "gateway:\n  metricsListen: nowhere\n", nil, `gateway.metricsListen "nowhere"`},
 		{"flag overrides file", "listen: nowhere\n", []string{"--listen", "127.0.0.1:0", "--account", "12"}, `account "12"`},
 		{"missing file", "", nil, "no such file"},
 	}

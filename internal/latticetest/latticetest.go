@@ -98,9 +98,16 @@ func (w *World) TargetGroup(account, name string, targets ...netip.AddrPort) *mo
 // TargetGroupVersion adds an HTTP IP target group of a protocol version
 // (HTTP1, HTTP2 or GRPC) with targets.
 func (w *World) TargetGroupVersion(account, name, version string, targets ...netip.AddrPort) *model.TargetGroup {
+	return w.TargetGroupHealth(account, name, version, nil, targets...)
+}
+
+// TargetGroupHealth adds an HTTP IP target group of a protocol version
+// with a health check configuration (nil for none) and targets.
+func (w *World) TargetGroupHealth(account, name, version string, hc *model.HealthCheckConfig, targets ...netip.AddrPort) *model.TargetGroup {
 	port := 80
 	tg := &model.TargetGroup{Meta: w.meta(model.TypeTargetGroup, account), Name: name, Type: model.TargetGroupIP,
-		Config: model.TargetGroupConfig{Port: &port, Protocol: model.ProtocolHTTP, ProtocolVersion: version, IPAddressType: model.IPAddressTypeIPv4}}
+		Config: model.TargetGroupConfig{Port: &port, Protocol: model.ProtocolHTTP, ProtocolVersion: version, IPAddressType: model.IPAddressTypeIPv4,
+			HealthCheck: hc}}
 	w.add(model.KindTargetGroup, tg)
 	for _, t := range targets {
 		w.add(model.KindTarget, &model.Target{TargetGroupID: tg.ID, ID: t.Addr().String(), Port: int(t.Port())})
