@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/trellisproject/trellis/model"
+	"github.com/trellisproject/trellis/policy"
 	"github.com/trellisproject/trellis/store"
 )
 
@@ -161,7 +162,7 @@ func (a *LatticeAPI) serve(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if !model.IsAccountID(caller.Account) {
+	if !policy.IsAccountID(caller.Account) {
 		return 0, nil, fmt.Errorf("controlplane: the authorizer returned the account %q, which is not a 12-digit account ID", caller.Account)
 	}
 	if a.limiter != nil && !a.limiter.allow(caller.Account, a.clock()) {

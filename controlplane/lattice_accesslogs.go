@@ -160,28 +160,15 @@ func listAccessLogSubscriptions(c *call) (any, error) {
 	if err := c.authorize("ListAccessLogSubscriptions", c.arn(res)); err != nil {
 		return nil, err
 	}
-	type listOut struct {
-		Items     []accessLogOut `json:"items"`
-		NextToken *string        `json:"nextToken,omitempty"`
-	}
-	out := listOut{Items: []accessLogOut{}}
-	err = c.view(func(tx store.ReadTx) error {
+	var out listPage[accessLogOut]
+	err = c.view(func(tx store.ReadTx) (err error) {
 		if ok, err := c.owner(tx, res); err != nil || !ok {
 			return err
 		}
-		recs, next, err := list(tx, model.KindAccessLogSubscription, res.id, p)
-		if err != nil {
-			return err
-		}
-		subs, err := decodeAll[model.AccessLogSubscription](recs)
-		if err != nil {
-			return err
-		}
-		for _, a := range subs {
-			out.Items = append(out.Items, alsFull(a))
-		}
-		out.NextToken = nextp(next)
-		return nil
+		out, err = readPage(tx, model.KindAccessLogSubscription, res.id, p, func(a *model.AccessLogSubscription) (accessLogOut, bool, error) {
+			return alsFull(a), true, nil
+		})
+		return err
 	})
 	return out, err
 }

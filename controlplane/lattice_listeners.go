@@ -317,30 +317,17 @@ func listListeners(c *call) (any, error) {
 	if err := c.authorize("ListListeners", c.arn(svcID)); err != nil {
 		return nil, err
 	}
-	type listOut struct {
-		Items     []listenerOut `json:"items"`
-		NextToken *string       `json:"nextToken,omitempty"`
-	}
-	out := listOut{Items: []listenerOut{}}
+	var out listPage[listenerOut]
 	err = c.view(func(tx store.ReadTx) error {
 		svc, _, err := load[model.Service](c, tx, svcID)
 		if err != nil {
 			return err
 		}
-		recs, next, err := list(tx, model.KindListener, svc.ID, p)
-		if err != nil {
-			return err
-		}
-		ls, err := decodeAll[model.Listener](recs)
-		if err != nil {
-			return err
-		}
-		for _, l := range ls {
-			out.Items = append(out.Items, listenerOut{Arn: l.ARN, CreatedAt: tsp(l.CreatedAt), ID: l.ID,
-				LastUpdatedAt: tsp(l.LastUpdatedAt), Name: l.Name, Port: l.Port, Protocol: l.Protocol})
-		}
-		out.NextToken = nextp(next)
-		return nil
+		out, err = readPage(tx, model.KindListener, svc.ID, p, func(l *model.Listener) (listenerOut, bool, error) {
+			return listenerOut{Arn: l.ARN, CreatedAt: tsp(l.CreatedAt), ID: l.ID,
+				LastUpdatedAt: tsp(l.LastUpdatedAt), Name: l.Name, Port: l.Port, Protocol: l.Protocol}, true, nil
+		})
+		return err
 	})
 	return out, err
 }

@@ -48,24 +48,35 @@ const (
 	resourceTypeResourcePolicy = "RESOURCE_POLICY"
 )
 
-func putAuthPolicy(c *call) (any, error) {
-	id, err := parseNetworkOrService("resourceIdentifier", c.params["resourceIdentifier"], false)
+// readPutPolicy reads a PutAuthPolicy or PutResourcePolicy call: the
+// resource it names (in the path parameter field), the authorised caller,
+// and a policy that parse accepts.
+func readPutPolicy(c *call, field string, arnOnly bool, action string, parse func(doc, name string) error) (ident, string, error) {
+	id, err := parseNetworkOrService(field, c.params[field], arnOnly)
 	if err != nil {
-		return nil, err
+		return id, "", err
 	}
 	var in struct {
 		Policy *string `json:"policy"`
 	}
 	if err := c.decode(&in); err != nil {
-		return nil, err
+		return id, "", err
 	}
-	if err := c.authorize("PutAuthPolicy", c.arn(id)); err != nil {
-		return nil, err
+	if err := c.authorize(action, c.arn(id)); err != nil {
+		return id, "", err
 	}
 	if in.Policy == nil || strings.TrimSpace(*in.Policy) == "" {
-		return nil, errField("policy", "is required")
+		return id, "", errField("policy", "is required")
 	}
-	if _, err := model.ParseAuthPolicy(*in.Policy, "auth policy of "+id.id); err != nil {
+	return id, *in.Policy, parse(*in.Policy, id.id)
+}
+
+func putAuthPolicy(c *call) (any, error) {
+	id, policy, err := readPutPolicy(c, "resourceIdentifier", false, "PutAuthPolicy", func(doc, name string) error {
+		_, err := model.ParseAuthPolicy(doc, "auth policy of "+name)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	type putOut struct {
@@ -78,7 +89,7 @@ func putAuthPolicy(c *call) (any, error) {
 		if err != nil {
 			return err
 		}
-		ap := model.AuthPolicy{ResourceID: id.id, ResourceARN: arn, Account: c.caller.Account, Policy: *in.Policy,
+		ap := model.AuthPolicy{ResourceID: id.id, ResourceARN: arn, Account: c.caller.Account, Policy: policy,
 			CreatedAt: c.now, LastUpdatedAt: c.now}
 		var old model.AuthPolicy
 		rec, found, err := getBody(tx, model.KindAuthPolicy, id.id, &old)
@@ -166,23 +177,11 @@ func deleteAuthPolicy(c *call) (any, error) {
 }
 
 func putResourcePolicy(c *call) (any, error) {
-	id, err := parseNetworkOrService("resourceArn", c.params["resourceArn"], true)
+	id, policy, err := readPutPolicy(c, "resourceArn", true, "PutResourcePolicy", func(doc, name string) error {
+		_, err := model.ParseResourcePolicy(doc, "resource policy of "+name)
+		return err
+	})
 	if err != nil {
-		return nil, err
-	}
-	var in struct {
-		Policy *string `json:"policy"`
-	}
-	if err := c.decode(&in); err != nil {
-		return nil, err
-	}
-	if err := c.authorize("PutResourcePolicy", c.arn(id)); err != nil {
-		return nil, err
-	}
-	if in.Policy == nil || strings.TrimSpace(*in.Policy) == "" {
-		return nil, errField("policy", "is required")
-	}
-	if _, err := model.ParseResourcePolicy(*in.Policy, "resource policy of "+id.id); err != nil {
 		return nil, err
 	}
 	err = c.update(func(tx store.Tx) error {
@@ -190,7 +189,7 @@ func putResourcePolicy(c *call) (any, error) {
 		if err != nil {
 			return err
 		}
-		rp := model.ResourcePolicy{ResourceID: id.id, ResourceARN: arn, Account: c.caller.Account, Policy: *in.Policy}
+		rp := model.ResourcePolicy{ResourceID: id.id, ResourceARN: arn, Account: c.caller.Account, Policy: policy}
 		var old model.ResourcePolicy
 		rec, found, err := getBody(tx, model.KindResourcePolicy, id.id, &old)
 		if err != nil {

@@ -202,31 +202,18 @@ func listRules(c *call) (any, error) {
 	if err := c.authorize("ListRules", c.arn(lID, svcID.id)); err != nil {
 		return nil, err
 	}
-	type listOut struct {
-		Items     []ruleOut `json:"items"`
-		NextToken *string   `json:"nextToken,omitempty"`
-	}
-	out := listOut{Items: []ruleOut{}}
+	var out listPage[ruleOut]
 	err = c.view(func(tx store.ReadTx) error {
 		_, l, _, err := c.loadListener(tx, svcID, lID)
 		if err != nil {
 			return err
 		}
-		recs, next, err := list(tx, model.KindRule, l.ID, p)
-		if err != nil {
-			return err
-		}
-		rules, err := decodeAll[model.Rule](recs)
-		if err != nil {
-			return err
-		}
-		for _, r := range rules {
+		out, err = readPage(tx, model.KindRule, l.ID, p, func(r *model.Rule) (ruleOut, bool, error) {
 			o := ruleFull(r)
 			o.Action, o.Match = nil, nil
-			out.Items = append(out.Items, o)
-		}
-		out.NextToken = nextp(next)
-		return nil
+			return o, true, nil
+		})
+		return err
 	})
 	return out, err
 }

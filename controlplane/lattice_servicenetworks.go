@@ -134,31 +134,15 @@ func listServiceNetworks(c *call) (any, error) {
 	if err := c.authorize("ListServiceNetworks", "*"); err != nil {
 		return nil, err
 	}
-	type listOut struct {
-		Items     []serviceNetworkOut `json:"items"`
-		NextToken *string             `json:"nextToken,omitempty"`
-	}
-	out := listOut{Items: []serviceNetworkOut{}}
-	err = c.view(func(tx store.ReadTx) error {
-		recs, next, err := list(tx, model.KindServiceNetwork, c.caller.Account, p)
-		if err != nil {
-			return err
-		}
-		sns, err := decodeAll[model.ServiceNetwork](recs)
-		if err != nil {
-			return err
-		}
-		for _, sn := range sns {
+	var out listPage[serviceNetworkOut]
+	err = c.view(func(tx store.ReadTx) (err error) {
+		out, err = readPage(tx, model.KindServiceNetwork, c.caller.Account, p, func(sn *model.ServiceNetwork) (serviceNetworkOut, bool, error) {
 			svcs, vpcs, err := snCounts(tx, sn.ID)
-			if err != nil {
-				return err
-			}
-			out.Items = append(out.Items, serviceNetworkOut{Arn: sn.ARN, CreatedAt: tsp(sn.CreatedAt), ID: sn.ID,
+			return serviceNetworkOut{Arn: sn.ARN, CreatedAt: tsp(sn.CreatedAt), ID: sn.ID,
 				LastUpdatedAt: tsp(sn.LastUpdatedAt), Name: sn.Name,
-				NumberOfAssociatedServices: int64p(svcs), NumberOfAssociatedVPCs: int64p(vpcs)})
-		}
-		out.NextToken = nextp(next)
-		return nil
+				NumberOfAssociatedServices: int64p(svcs), NumberOfAssociatedVPCs: int64p(vpcs)}, true, err
+		})
+		return err
 	})
 	return out, err
 }

@@ -174,27 +174,14 @@ func listServices(c *call) (any, error) {
 	if err := c.authorize("ListServices", "*"); err != nil {
 		return nil, err
 	}
-	type listOut struct {
-		Items     []serviceOut `json:"items"`
-		NextToken *string      `json:"nextToken,omitempty"`
-	}
-	out := listOut{Items: []serviceOut{}}
-	err = c.view(func(tx store.ReadTx) error {
-		recs, next, err := list(tx, model.KindService, c.caller.Account, p)
-		if err != nil {
-			return err
-		}
-		svcs, err := decodeAll[model.Service](recs)
-		if err != nil {
-			return err
-		}
-		for _, svc := range svcs {
-			out.Items = append(out.Items, serviceOut{Arn: svc.ARN, CreatedAt: tsp(svc.CreatedAt),
+	var out listPage[serviceOut]
+	err = c.view(func(tx store.ReadTx) (err error) {
+		out, err = readPage(tx, model.KindService, c.caller.Account, p, func(svc *model.Service) (serviceOut, bool, error) {
+			return serviceOut{Arn: svc.ARN, CreatedAt: tsp(svc.CreatedAt),
 				CustomDomainName: svc.CustomDomainName, DNSEntry: dnsOf(svc.DNSName), ID: svc.ID,
-				LastUpdatedAt: tsp(svc.LastUpdatedAt), Name: svc.Name, Status: statusActive})
-		}
-		out.NextToken = nextp(next)
-		return nil
+				LastUpdatedAt: tsp(svc.LastUpdatedAt), Name: svc.Name, Status: statusActive}, true, nil
+		})
+		return err
 	})
 	return out, err
 }

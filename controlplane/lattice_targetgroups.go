@@ -161,35 +161,19 @@ func listTargetGroups(c *call) (any, error) {
 	if err := c.authorize("ListTargetGroups", "*"); err != nil {
 		return nil, err
 	}
-	type listOut struct {
-		Items     []targetGroupOut `json:"items"`
-		NextToken *string          `json:"nextToken,omitempty"`
-	}
-	out := listOut{Items: []targetGroupOut{}}
-	err = c.view(func(tx store.ReadTx) error {
-		recs, next, err := list(tx, model.KindTargetGroup, c.caller.Account, p)
-		if err != nil {
-			return err
-		}
-		tgs, err := decodeAll[model.TargetGroup](recs)
-		if err != nil {
-			return err
-		}
-		for _, tg := range tgs {
+	var out listPage[targetGroupOut]
+	err = c.view(func(tx store.ReadTx) (err error) {
+		out, err = readPage(tx, model.KindTargetGroup, c.caller.Account, p, func(tg *model.TargetGroup) (targetGroupOut, bool, error) {
 			if tgType != "" && tg.Type != tgType || vpc != "" && tg.Config.VPCIdentifier != vpc {
-				continue
+				return targetGroupOut{}, false, nil
 			}
 			arns, err := c.serviceARNsOf(tx, tg)
-			if err != nil {
-				return err
-			}
-			out.Items = append(out.Items, targetGroupOut{Arn: tg.ARN, CreatedAt: tsp(tg.CreatedAt), ID: tg.ID,
+			return targetGroupOut{Arn: tg.ARN, CreatedAt: tsp(tg.CreatedAt), ID: tg.ID,
 				IPAddressType: tg.Config.IPAddressType, LastUpdatedAt: tsp(tg.LastUpdatedAt), Name: tg.Name,
 				Port: tg.Config.Port, Protocol: tg.Config.Protocol, ServiceArns: arns, Status: statusActive,
-				Type: tg.Type, VPCIdentifier: tg.Config.VPCIdentifier})
-		}
-		out.NextToken = nextp(next)
-		return nil
+				Type: tg.Type, VPCIdentifier: tg.Config.VPCIdentifier}, true, err
+		})
+		return err
 	})
 	return out, err
 }

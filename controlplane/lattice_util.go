@@ -236,6 +236,38 @@ func list(tx store.ReadTx, kind, parent string, p page) ([]store.Record, string,
 	return recs, next, err
 }
 
+// A listPage is the answer of a List call: one page of items.
+type listPage[O any] struct {
+	Items     []O     `json:"items"`
+	NextToken *string `json:"nextToken,omitempty"`
+}
+
+// readPage reads one page of the records of kind under parent, decodes
+// each as a T and turns it into an item with item, which may leave it out
+// by returning false.
+func readPage[T, O any](tx store.ReadTx, kind, parent string, p page, item func(*T) (O, bool, error)) (listPage[O], error) {
+	out := listPage[O]{Items: []O{}}
+	recs, next, err := list(tx, kind, parent, p)
+	if err != nil {
+		return out, err
+	}
+	ts, err := decodeAll[T](recs)
+	if err != nil {
+		return out, err
+	}
+	for _, t := range ts {
+		o, keep, err := item(t)
+		if err != nil {
+			return out, err
+		}
+		if keep {
+			out.Items = append(out.Items, o)
+		}
+	}
+	out.NextToken = nextp(next)
+	return out, nil
+}
+
 // listAll reads every record of kind under parent.
 func listAll(tx store.ReadTx, kind, parent string) ([]store.Record, error) {
 	var all []store.Record

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
@@ -320,6 +321,56 @@ func memberList(params url.Values, prefix, suffix string) []string {
 	return out
 }
 
+// tagList returns the Tags.member.N.Key and Tags.member.N.Value parameters,
+// paired by N and in the order of N. A tag with a key but no value, or the
+// reverse, is a ValidationError, as the API model requires both.
+func tagList(params url.Values) ([]identity.Tag, error) {
+	type member struct {
+		n              int
+		key, value     string
+		hasKey, hasVal bool
+	}
+	byN := map[int]*member{}
+	for k, vs := range params {
+		rest, ok := strings.CutPrefix(k, "Tags.member.")
+		if !ok {
+			continue
+		}
+		num, field, ok := strings.Cut(rest, ".")
+		n, err := strconv.Atoi(num)
+		if !ok || err != nil || n < 1 || (field != "Key" && field != "Value") {
+			continue
+		}
+		m := byN[n]
+		if m == nil {
+			m = &member{n: n}
+			byN[n] = m
+		}
+		if field == "Key" {
+			m.key, m.hasKey = vs[0], true
+		} else {
+			m.value, m.hasVal = vs[0], true
+		}
+	}
+	members := slices.SortedFunc(maps.Values(byN), func(a, b *member) int { return a.n - b.n })
+	var tags []identity.Tag
+	var vs []identity.Violation
+	for i, m := range members {
+		prefix := "tags." + strconv.Itoa(i+1) + ".member."
+		if !m.hasKey {
+			vs = append(vs, identity.Violation{Member: prefix + "key", Null: true, Constraint: "Member must not be null"})
+		}
+		if !m.hasVal {
+			vs = append(vs, identity.Violation{Member: prefix + "value", Null: true, Constraint: "Member must not be null"})
+		}
+		tags = append(tags, identity.Tag{Key: m.key, Value: m.value})
+	}
+	if len(vs) > 0 {
+		return nil, stsAPIError(identity.NewValidationError(vs...))
+	}
+	return tags, nil
+}
+
 func (h *STSHandler) assumeRole(r *http.Request, d *identity.Directory, caller *identity.Caller, params url.Values, reqID string, attrs *[]slog.Attr) (int, []byte, error) {
 	if h.cfg.SaveSession == nil {
 		return 0, nil, &stsError{code: "InvalidAction", status: http.StatusBadRequest,
@@ -336,14 +387,11 @@ func (h *STSHandler) assumeRole(r *http.Request, d *identity.Directory, caller *
 		SerialNumber:      params.Get("SerialNumber"),
 		TokenCode:         params.Get("TokenCode"),
 	}
-	keys, values := memberList(params, "Tags", ".Key"), memberList(params, "Tags", ".Value")
-	for i, k := range keys {
-		t := identity.Tag{Key: k}
-		if i < len(values) {
-			t.Value = values[i]
-		}
-		in.Tags = append(in.Tags, t)
+	tags, err := tagList(params)
+	if err != nil {
+		return 0, nil, err
 	}
+	in.Tags = tags
 	if ds, ok := params["DurationSeconds"]; ok {
 		n, err := strconv.Atoi(ds[0])
 		switch {
@@ -410,5 +458,3 @@ func requestContext(r *http.Request, region string, now time.Time) *policy.Conte
 	}
 	return ctx
 }
-
-

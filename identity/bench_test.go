@@ -28,6 +28,24 @@ func benchDirectory(b *testing.B, n int) (*Directory, []string) {
 	return d, keys
 }
 
+// BenchmarkBaselineMapLookup is the floor under Lookup: one plain map
+// lookup by access key ID among 10,000 keys, measured in the same run so
+// that docs/BENCHMARKS.md can give the others as ratios.
+func BenchmarkBaselineMapLookup(b *testing.B) {
+	m := make(map[string]*keyEntry, 10000)
+	var key string
+	for i := range 10000 {
+		key = derivedID("AKIA", fmt.Sprintf("user%d", i))
+		m[key] = &keyEntry{active: true}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if e, ok := m[key]; !ok || !e.active {
+			b.Fatal("not found")
+		}
+	}
+}
+
 // BenchmarkLookup is the verifier's question, once per request.
 func BenchmarkLookup(b *testing.B) {
 	d, keys := benchDirectory(b, 10000)

@@ -225,7 +225,7 @@ func parseIAMPolicyARN(arn string) (acct string, ok bool) {
 		return "", false
 	}
 	acct, res, found := strings.Cut(rest, ":")
-	if !found || (acct != "aws" && !isAccountID(acct)) {
+	if !found || (acct != "aws" && !policy.IsAccountID(acct)) {
 		return "", false
 	}
 	p, found := strings.CutPrefix(res, "policy")
@@ -248,7 +248,7 @@ func parseOrgPolicyARN(arn string) (acct string, ok bool) {
 		return "", false
 	}
 	acct, res, found := strings.Cut(rest, ":")
-	if !found || !isAccountID(acct) {
+	if !found || !policy.IsAccountID(acct) {
 		return "", false
 	}
 	parts := strings.Split(res, "/")
@@ -377,7 +377,7 @@ func (b *builder) organizations(in []Organization) map[string]*org {
 			b.fail(ent, "rootId", "root %s is also the root of organization %s", o.RootID, other.id)
 			continue
 		}
-		if o.ManagementAccount != "" && !isAccountID(o.ManagementAccount) {
+		if o.ManagementAccount != "" && !policy.IsAccountID(o.ManagementAccount) {
 			b.fail(ent, "managementAccount", "%q is not a 12-digit account ID", o.ManagementAccount)
 		}
 		g := &org{id: o.ID, rootID: o.RootID, mgmt: o.ManagementAccount, ous: make(map[string]*ou, len(o.OrganizationalUnits))}
@@ -444,7 +444,7 @@ func (b *builder) accounts(in []Account, orgs map[string]*org) {
 	for i := range in {
 		a := &in[i]
 		ent := "accounts[" + strconv.Itoa(i) + "]"
-		if !isAccountID(a.ID) {
+		if !policy.IsAccountID(a.ID) {
 			b.fail(ent, "id", "%q is not a 12-digit account ID", a.ID)
 			continue
 		}
@@ -520,7 +520,7 @@ func (b *builder) accounts(in []Account, orgs map[string]*org) {
 // entity, or nil.
 func (b *builder) newEntity(list string, i int, acct, name, path, id string, isRole bool) *entity {
 	ent := list + "[" + strconv.Itoa(i) + "]"
-	if !isAccountID(acct) {
+	if !policy.IsAccountID(acct) {
 		b.fail(ent, "account", "%q is not a 12-digit account ID", acct)
 		return nil
 	}
@@ -634,6 +634,22 @@ func (b *builder) attach(e *entity, tags []Tag, managedARNs []string, inline []I
 // nameKey is how IAM tells names apart: without case, within an account.
 func nameKey(acct, name string) string { return acct + "/" + strings.ToLower(name) }
 
+// unique records e's name (without case) and ID in seen and ids, and
+// reports whether neither was taken by an earlier entity of the kind.
+func (b *builder) unique(e *entity, kind string, seen, ids map[string]string) bool {
+	if other, dup := seen[nameKey(e.account, e.name)]; dup {
+		b.fail(e.arn, "name", "%s names compare without case: %s is already declared", kind, other)
+		return false
+	}
+	seen[nameKey(e.account, e.name)] = e.arn
+	if other, dup := ids[e.id]; dup {
+		b.fail(e.arn, "id", "ID %s is also the ID of %s", e.id, other)
+		return false
+	}
+	ids[e.id] = e.arn
+	return true
+}
+
 func (b *builder) users(users []User) {
 	seen := make(map[string]string, len(users))
 	ids := make(map[string]string, len(users))
@@ -643,16 +659,9 @@ func (b *builder) users(users []User) {
 		if e == nil {
 			continue
 		}
-		if other, dup := seen[nameKey(e.account, e.name)]; dup {
-			b.fail(e.arn, "name", "user names compare without case: %s is already declared", other)
+		if !b.unique(e, "user", seen, ids) {
 			continue
 		}
-		seen[nameKey(e.account, e.name)] = e.arn
-		if other, dup := ids[e.id]; dup {
-			b.fail(e.arn, "id", "ID %s is also the ID of %s", e.id, other)
-			continue
-		}
-		ids[e.id] = e.arn
 		if b.attach(e, u.Tags, u.ManagedPolicies, u.InlinePolicies, u.PermissionsBoundary, MaxUserInlineChars) {
 			b.d.users[e.arn] = e
 		}
@@ -668,16 +677,9 @@ func (b *builder) roles(roles []Role) {
 		if e == nil {
 			continue
 		}
-		if other, dup := seen[nameKey(e.account, e.name)]; dup {
-			b.fail(e.arn, "name", "role names compare without case: %s is already declared", other)
+		if !b.unique(e, "role", seen, ids) {
 			continue
 		}
-		seen[nameKey(e.account, e.name)] = e.arn
-		if other, dup := ids[e.id]; dup {
-			b.fail(e.arn, "id", "ID %s is also the ID of %s", e.id, other)
-			continue
-		}
-		ids[e.id] = e.arn
 		ok := b.attach(e, r.Tags, r.ManagedPolicies, r.InlinePolicies, r.PermissionsBoundary, MaxRoleInlineChars)
 		e.maxSession = r.MaxSessionDuration
 		if e.maxSession == 0 {

@@ -149,18 +149,6 @@ func isSecret(s string) bool {
 	return true
 }
 
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 func isLowerAlnum(s string, min, max int) bool {
 	if len(s) < min || len(s) > max {
 		return false

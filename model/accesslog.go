@@ -4,6 +4,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/trellisproject/trellis/policy"
 )
 
 // The log types of access-log subscriptions of service networks.
@@ -64,7 +66,7 @@ func ParseLogDestination(arn string) (LogDestination, error) {
 	switch parts[2] {
 	case "logs":
 		rest, ok := strings.CutPrefix(parts[5], "log-group:")
-		if !ok || !isAccount(parts[4]) {
+		if !ok || !policy.IsAccountID(parts[4]) {
 			return bad("a CloudWatch Logs destination must be arn:aws:logs:REGION:ACCOUNT:log-group:NAME")
 		}
 		name := strings.TrimSuffix(rest, ":*")
@@ -98,7 +100,7 @@ func ParseLogDestination(arn string) (LogDestination, error) {
 		return LogDestination{Kind: DestinationFile, Service: "s3", Path: p + "/access.log"}, nil
 	case "firehose":
 		name, ok := strings.CutPrefix(parts[5], "deliverystream/")
-		if !ok || !isAccount(parts[4]) || !streamNameRe.MatchString(name) {
+		if !ok || !policy.IsAccountID(parts[4]) || !streamNameRe.MatchString(name) {
 			return bad("a Firehose destination must be arn:aws:firehose:REGION:ACCOUNT:deliverystream/NAME")
 		}
 		if name == "stdout" {

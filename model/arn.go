@@ -3,6 +3,8 @@ package model
 import (
 	"errors"
 	"strings"
+
+	"github.com/trellisproject/trellis/policy"
 )
 
 // Partition is the ARN partition trellis writes into every ARN it issues.
@@ -84,7 +86,7 @@ func ParseResourceARN(s string) (ResourceARN, error) {
 		return a, ErrBadARN
 	}
 	a.Partition, a.Region, a.Account = parts[1], parts[3], parts[4]
-	if !isARNToken(a.Partition, false) || !isARNToken(a.Region, true) || !isAccount(a.Account) {
+	if !isARNToken(a.Partition, false) || !isARNToken(a.Region, true) || !policy.IsAccountID(a.Account) {
 		return a, ErrBadARN
 	}
 	res := strings.Split(parts[5], "/")
@@ -122,21 +124,6 @@ func isARNToken(s string, upper bool) bool {
 	}
 	return true
 }
-
-func isAccount(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// IsAccountID reports whether s is a 12-digit AWS account ID.
-func IsAccountID(s string) bool { return isAccount(s) }
 
 // ParseIdentifier reads an identifier that the API accepts as either the ID
 // or the ARN of a resource of type t, such as a serviceIdentifier. It

@@ -111,7 +111,7 @@ func ParsePrincipal(s string) (Principal, error) {
 	switch {
 	case s == "" || s == "anonymous":
 		return Principal{Type: Anonymous}, nil
-	case isAccountID(s):
+	case IsAccountID(s):
 		return Principal{Type: Account, Account: s, Partition: "aws", ARN: "arn:aws:iam::" + s + ":root"}, nil
 	case strings.HasPrefix(s, "arn:"):
 		return parsePrincipalARN(s)
@@ -128,7 +128,7 @@ func parsePrincipalARN(s string) (Principal, error) {
 	if err != nil {
 		return Principal{}, err
 	}
-	if !isAccountID(a.Account) {
+	if !IsAccountID(a.Account) {
 		return Principal{}, fmt.Errorf("principal ARN %q: the account %q is not a 12-digit account ID", s, a.Account)
 	}
 	p := Principal{ARN: s, Account: a.Account, Partition: a.Partition}
@@ -170,7 +170,8 @@ func lastSegment(path string) string {
 	return path
 }
 
-func isAccountID(s string) bool {
+// IsAccountID reports whether s is a 12-digit AWS account ID.
+func IsAccountID(s string) bool {
 	if len(s) != 12 {
 		return false
 	}

@@ -214,7 +214,7 @@ func (ps *principalSet) add(kind, s string) string {
 		}
 		ps.canonical = append(ps.canonical, s)
 	case "AWS":
-		if isAccountID(s) {
+		if IsAccountID(s) {
 			ps.accounts = append(ps.accounts, s)
 			return ""
 		}

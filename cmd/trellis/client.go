@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/spf13/cobra"
@@ -36,70 +36,62 @@ func (f *clientFlags) register(cmd *cobra.Command) {
 
 // credentialsHelp explains where client commands find credentials.
 const credentialsHelp = `
-Credentials: when --profile, AWS_PROFILE or AWS_ACCESS_KEY_ID is set, the
-standard AWS chain (environment, then the shared credentials and config
-files) is used. Otherwise the administrator credentials that "trellis serve"
-wrote to DATA/admin-credentials (profile trellis) are used when that file
-exists, and the standard chain's default profile when it does not.`
+Credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID and
+AWS_SECRET_ACCESS_KEY, then the shared credentials and config files, for the
+profile --profile or AWS_PROFILE names); the EC2 instance metadata service is
+never asked. When the chain has none and no profile was named, the
+administrator's credentials that "trellis serve" wrote to
+DATA/admin-credentials (profile trellis) are used.`
 
-// clientCredentials is an access key to sign with and where it came from.
+// clientCredentials are the credentials a client command signs with and
+// where they came from (for notes; never the secret).
 type clientCredentials struct {
-	accessKeyID string
-	cred        sigv4.Credential
-	region      string
-	source      string
+	creds  aws.Credentials
+	region string
+	source string
+	// adminFile is true for the administrator's file of the data
+	// directory, the last resort, which a note always mentions.
+	adminFile bool
 }
 
-// loadClientCredentials finds the credentials a client command signs with;
-// see credentialsHelp. The instance metadata service is never asked.
-func loadClientCredentials(ctx context.Context, f clientFlags) (clientCredentials, error) {
-	opts := []func(*config.LoadOptions) error{
-		config.WithEC2IMDSClientEnableState(imds.ClientDisabled),
-	}
-	source := "the AWS credential chain"
-	explicit := f.profile != "" || os.Getenv("AWS_PROFILE") != "" || os.Getenv("AWS_ACCESS_KEY_ID") != ""
-	admin := filepath.Join(f.data, controlplane.AdminCredentialsFile)
-	switch {
-	case f.profile != "":
-		opts = append(opts, config.WithSharedConfigProfile(f.profile))
-		source = "profile " + f.profile
-	case !explicit && fileExists(admin):
-		opts = append(opts,
-			config.WithSharedCredentialsFiles([]string{admin}),
-			config.WithSharedConfigFiles([]string{}),
-			config.WithSharedConfigProfile(controlplane.AdminProfile))
-		source = admin
-	}
-	if f.region != "" {
-		opts = append(opts, config.WithRegion(f.region))
+// loadClientCredentials returns credentials from the AWS chain for
+// profile (or the default one), else from the administrator's credentials
+// file in dataDir; see credentialsHelp. dataFlag names the flag that sets
+// dataDir, for messages.
+func loadClientCredentials(ctx context.Context, profile, dataDir, dataFlag string) (clientCredentials, error) {
+	opts := []func(*config.LoadOptions) error{config.WithEC2IMDSClientEnableState(imds.ClientDisabled)}
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return clientCredentials{}, fmt.Errorf("loading AWS credentials from %s: %w", source, err)
+		return clientCredentials{}, &exitError{code: exitFailed, err: fmt.Errorf("loading the AWS configuration: %w", err)}
 	}
-	if cfg.Credentials == nil {
-		return clientCredentials{}, errors.New(noCredentials)
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err == nil {
+		return clientCredentials{creds: creds, region: cfg.Region, source: creds.Source}, nil
 	}
-	c, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		return clientCredentials{}, fmt.Errorf("no credentials found in %s (%v)\n%s", source, err, noCredentials)
+	if profile != "" || os.Getenv("AWS_PROFILE") != "" {
+		return clientCredentials{}, &exitError{code: exitFailed, err: fmt.Errorf("the AWS profile has no usable credentials: %w", err)}
 	}
-	region := cfg.Region
-	if region == "" {
-		region = "us-east-1"
+	path := filepath.Join(dataDir, controlplane.AdminCredentialsFile)
+	if !fileExists(path) {
+		return clientCredentials{}, &exitError{code: exitFailed, err: fmt.Errorf(
+			"no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones), "+
+				"name a profile of your AWS credentials file with --profile, or start \"trellis serve\" once so that it writes %s "+
+				"(%s says where)", path, dataFlag)}
 	}
-	out := clientCredentials{
-		accessKeyID: c.AccessKeyID,
-		cred:        sigv4.Credential{SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken},
-		region:      region,
-		source:      source,
+	cfg, err = config.LoadDefaultConfig(ctx, config.WithEC2IMDSClientEnableState(imds.ClientDisabled),
+		config.WithSharedCredentialsFiles([]string{path}), config.WithSharedConfigFiles([]string{}),
+		config.WithSharedConfigProfile(controlplane.AdminProfile))
+	if err == nil {
+		if creds, err = cfg.Credentials.Retrieve(ctx); err == nil {
+			return clientCredentials{creds: creds, region: cfg.Region, source: path + " (profile " + controlplane.AdminProfile + ")", adminFile: true}, nil
+		}
 	}
-	return out, nil
+	return clientCredentials{}, &exitError{code: exitFailed, err: fmt.Errorf("%s has no usable profile %q: %w; delete it and restart \"trellis serve\" on a new data directory, or use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+		path, controlplane.AdminProfile, err)}
 }
-
-const noCredentials = `to sign requests, start "trellis serve" in this directory (it writes
-.trellis/admin-credentials on first start), point --data at its data directory,
-or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use --profile`
 
 func fileExists(path string) bool {
 	st, err := os.Stat(path)
@@ -118,14 +110,21 @@ func newControlPlaneClient(ctx context.Context, f clientFlags) (*controlPlaneCli
 	if !strings.HasPrefix(f.endpoint, "http://") && !strings.HasPrefix(f.endpoint, "https://") {
 		return nil, usageErrorf("--endpoint %q is not an http:// or https:// URL", f.endpoint)
 	}
-	cc, err := loadClientCredentials(ctx, f)
+	cc, err := loadClientCredentials(ctx, f.profile, f.data, "--data")
 	if err != nil {
-		return nil, &exitError{code: exitUsage, err: err}
+		return nil, err
+	}
+	region := f.region
+	if region == "" {
+		region = cc.region
+	}
+	if region == "" {
+		region = defaultRegion
 	}
 	return &controlPlaneClient{
 		endpoint: strings.TrimSuffix(f.endpoint, "/"),
-		region:   cc.region,
-		signer:   sigv4.NewSigner(cc.accessKeyID, cc.cred, nil),
+		region:   region,
+		signer:   sigv4.NewSigner(cc.creds.AccessKeyID, sigv4.Credential{SecretAccessKey: cc.creds.SecretAccessKey, SessionToken: cc.creds.SessionToken}, nil),
 		http:     &http.Client{Timeout: time.Minute},
 	}, nil
 }

@@ -126,6 +126,9 @@ and applying the document keeps their secrets.
   trellis export -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkDocumentFormat(output); err != nil {
+				return err
+			}
 			doc, err := fetchConfiguration(cmd, f)
 			if err != nil {
 				return err
@@ -158,6 +161,9 @@ accounts, policies, users, roles, accessKeys.
 			section := args[0]
 			if !slices.Contains(configSections, section) {
 				return usageErrorf("unknown section %q: use one of %v", section, configSections)
+			}
+			if err := checkDocumentFormat(output); err != nil {
+				return err
 			}
 			doc, err := fetchConfiguration(cmd, f)
 			if err != nil {
@@ -203,15 +209,18 @@ func fetchConfiguration(cmd *cobra.Command, f clientFlags) (*controlplane.Docume
 	return doc, nil
 }
 
+func checkDocumentFormat(format string) error {
+	if format != "yaml" && format != "json" {
+		return usageErrorf("--output %q: use yaml or json", format)
+	}
+	return nil
+}
+
 // printDocument writes v as indented JSON or as YAML with the keys in the
 // order the JSON form has them.
 func printDocument(w io.Writer, v any, format string) error {
-	switch format {
-	case "json":
+	if format == "json" {
 		return writeJSONTo(w, v)
-	case "yaml":
-	default:
-		return usageErrorf("--output %q: use yaml or json", format)
 	}
 	j, err := json.Marshal(v)
 	if err != nil {

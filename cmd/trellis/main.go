@@ -77,6 +77,6 @@ Start with "trellis demo", then see "trellis policy --help".`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newPolicyCommand(), newDemoCommand(), newServeCommand(),
-		newApplyCommand(), newExportCommand(), newGetCommand())
+		newApplyCommand(), newExportCommand(), newGetCommand(), newCurlCommand())
 	return root
 }

@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -19,6 +21,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/trellisproject/trellis/controlplane"
+	"github.com/trellisproject/trellis/gateway"
+	"github.com/trellisproject/trellis/policy"
 	"github.com/trellisproject/trellis/snapshot"
 	"github.com/trellisproject/trellis/store"
 )
@@ -37,6 +41,18 @@ type serveConfig struct {
 	// ShutdownTimeout bounds how long requests in flight may take to finish
 	// on SIGTERM, such as "10s".
 	ShutdownTimeout string `json:"shutdownTimeout,omitempty"`
+	// Gateway configures the data plane; without it trellis runs the
+	// control plane only.
+	Gateway *gatewayConfig `json:"gateway,omitempty"`
+}
+
+// gatewayConfig is the data plane's section of the config file.
+type gatewayConfig struct {
+	// Ingress lists the addresses callers connect to, one per VPC.
+	Ingress []gateway.Ingress `json:"ingress"`
+	// AccessLogDir is where access-log subscriptions to files are written;
+	// empty means DATA/access-logs.
+	AccessLogDir string `json:"accessLogDir,omitempty"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -68,7 +84,7 @@ func readServeConfig(path string, c *serveConfig) error {
 		if errors.As(err, &te) {
 			return fmt.Errorf("%s: %s must be a string, not a %s (quote it, as in %s: \"...\")", path, te.Field, te.Value, te.Field)
 		}
-		return fmt.Errorf("%s: %w (known keys: data, listen, region, account, shutdownTimeout)", path, err)
+		return fmt.Errorf("%s: %w (known keys: data, listen, region, account, shutdownTimeout, gateway)", path, err)
 	}
 	return nil
 }
@@ -80,7 +96,7 @@ func (c serveConfig) validate() (time.Duration, error) {
 	if c.Region == "" {
 		return 0, errors.New("region is empty")
 	}
-	if len(c.Account) != 12 || !isDigits(c.Account) {
+	if !policy.IsAccountID(c.Account) {
 		return 0, fmt.Errorf("account %q is not a 12-digit account ID", c.Account)
 	}
 	d, err := time.ParseDuration(c.ShutdownTimeout)
@@ -88,15 +104,6 @@ func (c serveConfig) validate() (time.Duration, error) {
 		return 0, fmt.Errorf("shutdownTimeout %q is not a positive duration such as \"10s\"", c.ShutdownTimeout)
 	}
 	return d, nil
-}
-
-func isDigits(s string) bool {
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 func newServeCommand() *cobra.Command {
@@ -116,9 +123,21 @@ administrator and writes its credentials, once, to DATA/admin-credentials
   AWS_SHARED_CREDENTIALS_FILE=.trellis/admin-credentials AWS_PROFILE=trellis
 
 --config FILE reads settings from a YAML or JSON file with the keys data,
-listen, region, account (of the first administrator) and shutdownTimeout;
-flags given on the command line override it. A malformed file stops trellis
-before it starts.
+listen, region, account (of the first administrator), shutdownTimeout and
+gateway; flags given on the command line override it. A malformed file stops
+trellis before it starts.
+
+The gateway section starts the data plane: one ingress listener per VPC,
+through which callers in that VPC reach the services of the service networks
+the VPC is associated with (see docs/gateway.md):
+  gateway:
+    accessLogDir: /var/log/trellis     # default DATA/access-logs
+    ingress:
+      - listen: 127.0.0.1:8080
+        vpc: vpc-0a1b2c3d4e5f60718
+        vpcOwner: "111122223333"       # default: the VPC association's account
+        listenerPort: 80               # default: the port of listen
+        sourceMap: [{from: 127.199.0.0/16, to: 10.199.0.0/16}]
 
 SIGTERM or SIGINT stops accepting connections, lets requests in flight finish
 (up to shutdownTimeout), and exits with status 0.`,
@@ -142,7 +161,7 @@ SIGTERM or SIGINT stops accepting connections, lets requests in flight finish
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-			return serve(ctx, cfg, log, nil)
+			return serve(ctx, cfg, log, cmd.OutOrStdout(), nil)
 		},
 	}
 	cmd.Flags().StringVar(&configFile, "config", "", "settings file (YAML or JSON)")
@@ -154,9 +173,11 @@ SIGTERM or SIGINT stops accepting connections, lets requests in flight finish
 	return cmd
 }
 
-// serve runs trellis until ctx ends. ready, if not nil, is called with the
-// control plane's address once it accepts connections.
-func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready func(addr string)) error {
+// serve runs trellis until ctx ends. Access logs with the destination
+// "stdout" go to stdout. ready, if not nil, is called with the control
+// plane's address and the gateway's ingress addresses once they accept
+// connections.
+func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer, ready func(controlPlane string, ingress []string)) error {
 	drain, err := cfg.validate()
 	if err != nil {
 		return &exitError{code: exitUsage, err: fmt.Errorf("configuration: %w", err)}
@@ -201,22 +222,63 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready func(ad
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	var (
+		ingress []string
+		gw      *gateway.Running
+	)
+	if cfg.Gateway != nil && len(cfg.Gateway.Ingress) > 0 {
+		dir := cfg.Gateway.AccessLogDir
+		if dir == "" {
+			dir = filepath.Join(cfg.Data, "access-logs")
+		}
+		logs := gateway.NewAccessLogs(dir, stdout)
+		defer logs.Close()
+		g, err := gateway.New(gateway.Config{Region: cfg.Region, State: snaps.Current, Logger: log, AccessLogs: logs})
+		if err != nil {
+			ln.Close()
+			return &exitError{code: exitFailed, err: err}
+		}
+		if gw, err = g.Start(cfg.Gateway.Ingress); err != nil {
+			ln.Close()
+			return &exitError{code: exitFailed, err: fmt.Errorf("gateway: %w", err)}
+		}
+		for i, a := range gw.Addrs() {
+			in := cfg.Gateway.Ingress[i]
+			lp := in.ListenerPort
+			if lp == 0 {
+				lp = a.(*net.TCPAddr).Port
+			}
+			ingress = append(ingress, a.String())
+			log.Info("gateway ingress listening", "address", "http://"+a.String(), "vpc", in.VPC, "listenerPort", lp, "accessLogs", dir)
+		}
+	}
 	addr := ln.Addr().String()
 	log.Info("control plane listening (VPC Lattice, STS and trellis APIs)", "address", "http://"+addr, "region", cfg.Region, "data", cfg.Data)
 	log.Info("try it", "command", fmt.Sprintf("AWS_SHARED_CREDENTIALS_FILE=%s AWS_PROFILE=%s aws vpc-lattice list-services --endpoint-url http://%s --region %s", credPath, controlplane.AdminProfile, addr, cfg.Region))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if ready != nil {
-		ready(addr)
+		ready(addr, ingress)
+	}
+	var gwErr <-chan error
+	if gw != nil {
+		gwErr = gw.Err()
 	}
 	select {
 	case err := <-errc:
 		return &exitError{code: exitFailed, err: err}
+	case err := <-gwErr:
+		return &exitError{code: exitFailed, err: fmt.Errorf("gateway: %w", err)}
 	case <-ctx.Done():
 	}
 	log.Info("stopping: finishing requests in flight", "timeout", drain.String())
 	sctx, scancel := context.WithTimeout(context.Background(), drain)
 	defer scancel()
+	if gw != nil {
+		if err := gw.Shutdown(sctx); err != nil {
+			log.Warn("gateway requests still in flight were cut off", "err", err)
+		}
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("requests still in flight were cut off", "err", err)
 	}

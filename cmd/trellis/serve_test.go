@@ -50,7 +50,7 @@ func startServer(t *testing.T, data string) *testServer {
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	go func() { done <- serve(ctx, cfg, log, func(addr string) { ready <- addr }) }()
+	go func() { done <- serve(ctx, cfg, log, io.Discard, func(addr string, _ []string) { ready <- addr }) }()
 	var addr string
 	select {
 	case addr = <-ready:
@@ -363,11 +363,12 @@ func TestClientCommandsWithoutServer(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no credentials", []string{"export", "--data", dir}, exitUsage, "start \"trellis serve\""},
+		{"no credentials", []string{"export", "--data", dir}, exitFailed, "start \"trellis serve\""},
 		{"no file", []string{"apply", "--data", dir}, exitUsage, "apply needs -f FILE"},
 		{"bad endpoint", []string{"get", "users", "--endpoint", "127.0.0.1:7400"}, exitUsage, "is not an http:// or https:// URL"},
 		{"bad section", []string{"get", "groups"}, exitUsage, `unknown section "groups"`},
-		{"bad output", []string{"export", "-o", "xml"}, exitUsage, ""},
+		{"bad output", []string{"export", "-o", "xml"}, exitUsage, `--output "xml": use yaml or json`},
+		{"bad get output", []string{"get", "users", "-o", "text"}, exitUsage, `--output "text": use yaml or json`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

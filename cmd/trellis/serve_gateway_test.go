@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sdkv4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/vpclattice"
+	"github.com/aws/aws-sdk-go-v2/service/vpclattice/types"
+
+	"github.com/trellisproject/trellis/gateway"
+)
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestServeGateway configures a service with the VPC Lattice API through
+// the control plane of `trellis serve` and calls it through the gateway.
+func TestServeGateway(t *testing.T) {
+	const vpc = "vpc-0a1b2c3d4e5f60718"
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "target saw "+r.Header.Get(gateway.HeaderIdentity))
+	}))
+	defer target.Close()
+	targetAddr := netip.MustParseAddrPort(target.Listener.Addr().String())
+
+	data := t.TempDir()
+	cfg := defaultServeConfig()
+	cfg.Data = data
+	cfg.Listen = "127.0.0.1:0"
+	cfg.Gateway = &gatewayConfig{Ingress: []gateway.Ingress{{Listen: "127.0.0.1:0", VPC: vpc, ListenerPort: 80}}}
+	stdout := &lockedBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	type addrs struct {
+		cp      string
+		ingress []string
+	}
+	ready := make(chan addrs, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), stdout, func(cp string, in []string) { ready <- addrs{cp, in} })
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	var a addrs
+	select {
+	case a = <-ready:
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	id, secret := adminKey(t, data)
+	creds := aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, Source: "test"}
+	hc := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 10 * time.Second}
+	c := vpclattice.New(vpclattice.Options{BaseEndpoint: aws.String("http://" + a.cp), Region: cfg.Region, RetryMaxAttempts: 1, HTTPClient: hc,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil })})
+
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sn, err := c.CreateServiceNetwork(ctx, &vpclattice.CreateServiceNetworkInput{Name: aws.String("main"), AuthType: types.AuthTypeAwsIam})
+	must(err)
+	_, err = c.PutAuthPolicy(ctx, &vpclattice.PutAuthPolicyInput{ResourceIdentifier: sn.Id, Policy: aws.String(`{"Version":"2012-10-17","Statement":[
+	  {"Effect":"Allow","Principal":"*","Action":"vpc-lattice-svcs:Invoke","Resource":"*","Condition":{"StringNotEqualsIgnoreCase":{"aws:PrincipalType":"anonymous"}}}]}`)})
+	must(err)
+	_, err = c.CreateAccessLogSubscription(ctx, &vpclattice.CreateAccessLogSubscriptionInput{ResourceIdentifier: sn.Id,
+		DestinationArn: aws.String("arn:aws:logs:" + cfg.Region + ":" + cfg.Account + ":log-group:stdout")})
+	must(err)
+	svc, err := c.CreateService(ctx, &vpclattice.CreateServiceInput{Name: aws.String("billing"), CustomDomainName: aws.String("billing.example.com")})
+	must(err)
+	tg, err := c.CreateTargetGroup(ctx, &vpclattice.CreateTargetGroupInput{Name: aws.String("web"), Type: types.TargetGroupTypeIp,
+		Config: &types.TargetGroupConfig{Port: aws.Int32(int32(targetAddr.Port())), Protocol: types.TargetGroupProtocolHttp, VpcIdentifier: aws.String(vpc)}})
+	must(err)
+	_, err = c.RegisterTargets(ctx, &vpclattice.RegisterTargetsInput{TargetGroupIdentifier: tg.Id,
+		Targets: []types.Target{{Id: aws.String(targetAddr.Addr().String()), Port: aws.Int32(int32(targetAddr.Port()))}}})
+	must(err)
+	_, err = c.CreateListener(ctx, &vpclattice.CreateListenerInput{ServiceIdentifier: svc.Id, Name: aws.String("http"), Protocol: types.ListenerProtocolHttp,
+		DefaultAction: &types.RuleActionMemberForward{Value: types.ForwardAction{TargetGroups: []types.WeightedTargetGroup{{TargetGroupIdentifier: tg.Id}}}}})
+	must(err)
+	_, err = c.CreateServiceNetworkServiceAssociation(ctx, &vpclattice.CreateServiceNetworkServiceAssociationInput{ServiceNetworkIdentifier: sn.Id, ServiceIdentifier: svc.Id})
+	must(err)
+	_, err = c.CreateServiceNetworkVpcAssociation(ctx, &vpclattice.CreateServiceNetworkVpcAssociationInput{ServiceNetworkIdentifier: sn.Id, VpcIdentifier: aws.String(vpc)})
+	must(err)
+
+	call := func(sign bool) (int, string) {
+		t.Helper()
+		r, err := http.NewRequest("GET", "http://"+a.ingress[0]+"/invoices", nil)
+		must(err)
+		r.Host = "billing.example.com"
+		if sign {
+			r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+			must(sdkv4.NewSigner().SignHTTP(ctx, creds, r, "UNSIGNED-PAYLOAD", gateway.SigningService, cfg.Region, time.Now()))
+		}
+		resp, err := hc.Do(r)
+		must(err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	// The configuration reaches the gateway shortly after the last write.
+	deadline := time.Now().Add(10 * time.Second)
+	status, body := call(true)
+	for status == http.StatusNotFound && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		status, body = call(true)
+	}
+	want := "target saw Principal=arn:aws:iam::" + cfg.Account + ":user/admin; Type=AWS_IAM"
+	if status != http.StatusOK || body != want {
+		t.Fatalf("signed call: %d %q, want 200 %q", status, body, want)
+	}
+	status, body = call(false)
+	if status != http.StatusForbidden || !strings.HasPrefix(body, "AccessDeniedException: User: anonymous is not authorized to perform: vpc-lattice-svcs:Invoke on resource: "+*svc.Arn+"/invoices because no network-based policy allows") {
+		t.Errorf("anonymous call: %d %q", status, body)
+	}
+	var entries []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		var m map[string]any
+		must(json.Unmarshal([]byte(line), &m))
+		entries = append(entries, m)
+	}
+	last := entries[len(entries)-1]
+	if last["authDeniedReason"] != "Network" || last["serviceArn"] != *svc.Arn || last["sourceVpcId"] != vpc {
+		t.Errorf("access log entry %v", last)
+	}
+}
+
+func TestReadServeConfigGateway(t *testing.T) {
+	good := writeFile(t, "trellis.yaml", `
+gateway:
+  accessLogDir: /tmp/logs
+  ingress:
+    - listen: 127.0.0.1:8080
+      vpc: vpc-0a1b2c3d4e5f60718
+      vpcOwner: "111122223333"
+      listenerPort: 80
+      sourceMap: [{from: 127.199.0.0/16, to: 10.199.0.0/16}]
+`)
+	cfg := defaultServeConfig()
+	if err := readServeConfig(good, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	in := cfg.Gateway.Ingress[0]
+	if cfg.Gateway.AccessLogDir != "/tmp/logs" || in.Listen != "127.0.0.1:8080" || in.VPC != "vpc-0a1b2c3d4e5f60718" || in.VPCOwner != "111122223333" ||
+		in.ListenerPort != 80 || in.SourceMap[0].From != netip.MustParsePrefix("127.199.0.0/16") || in.SourceMap[0].To != netip.MustParsePrefix("10.199.0.0/16") {
+		t.Errorf("read %+v", cfg.Gateway)
+	}
+	for name, doc := range map[string]string{
+		"unknown key":   "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      colour: blue\n",
+		"bad prefix":    "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      sourceMap: [{from: 127.199.0.0/99, to: 10.0.0.0/16}]\n",
+		"numeric owner": "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      vpcOwner: 111122223333\n",
+	} {
+		cfg := defaultServeConfig()
+		if err := readServeConfig(writeFile(t, "bad.yaml", doc), &cfg); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package gateway_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trellisproject/trellis/gateway"
+	lt "github.com/trellisproject/trellis/internal/latticetest"
+	"github.com/trellisproject/trellis/model"
+	"github.com/trellisproject/trellis/snapshot"
+)
+
+// openService serves target as an AuthNone service, billing.example.com,
+// through a real gateway ingress, and returns the ingress address.
+func openService(t *testing.T, target http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(target)
+	t.Cleanup(srv.Close)
+	w := lt.New(t, region)
+	sn := w.ServiceNetwork(lt.Account, "main", model.AuthNone)
+	w.AssociateVPC(sn, vpcMain)
+	svc := w.Service(lt.Account, "billing", model.AuthNone, "billing.example.com")
+	w.Associate(sn, svc)
+	tg := w.TargetGroup(lt.Account, "web", netip.MustParseAddrPort(srv.Listener.Addr().String()))
+	w.Listener(svc, 80, lt.Forward([]*model.TargetGroup{tg}))
+	state := &snapshot.State{Lattice: w.Build(), Identity: lt.Identities(t, time.Now().Add(-time.Hour))}
+	g, err := gateway.New(gateway.Config{Region: region, State: func() *snapshot.State { return state }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := g.Start([]gateway.Ingress{{Listen: "127.0.0.1:0", VPC: vpcMain, ListenerPort: 80}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { run.Shutdown(t.Context()) })
+	return run.Addrs()[0].String()
+}
+
+// TestForwarding checks what the gateway's own proxy path passes on and
+// what it does not: hop-by-hop headers, trailers, streamed answers, bodies
+// and a target that goes away.
+func TestForwarding(t *testing.T) {
+	addr := openService(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/echo":
+			b, _ := io.ReadAll(r.Body)
+			w.Header().Set("Connection", "X-Private")
+			w.Header().Set("X-Private", "hop")
+			w.Header().Set("Keep-Alive", "timeout=5")
+			fmt.Fprintf(w, "%s %s body=%s te=%q conn=%q hopper=%q ua=%q", r.Method, r.URL.RequestURI(), b,
+				r.Header.Get("Te"), r.Header.Get("Connection"), r.Header.Get("X-Hopper"), r.Header.Get("User-Agent"))
+		case "/trailers":
+			w.Header().Set("Trailer", "X-Checksum")
+			io.WriteString(w, "data")
+			w.Header().Set("X-Checksum", "abc")
+		case "/stream":
+			for i := range 3 {
+				fmt.Fprintf(w, "event %d\n", i)
+				w.(http.Flusher).Flush()
+				time.Sleep(10 * time.Millisecond)
+			}
+		case "/cut":
+			w.Header().Set("Content-Length", "100")
+			io.WriteString(w, "only part")
+			w.(http.Flusher).Flush()
+			panic(http.ErrAbortHandler)
+		}
+	}))
+	client := &http.Client{Transport: &http.Transport{Proxy: nil}}
+	get := func(method, path string, body io.Reader, header http.Header) (*http.Response, string, error) {
+		req, _ := http.NewRequest(method, "http://"+addr+path, body)
+		req.Host = "billing.example.com"
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp, string(b), err
+	}
+
+	resp, body, err := get("POST", "/echo?q=1", strings.NewReader("hello"), http.Header{
+		"Te": {"trailers"}, "Connection": {"X-Hopper"}, "X-Hopper": {"secret"}, "User-Agent": {"caller/1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `POST /echo?q=1 body=hello te="trailers" conn="" hopper="" ua="caller/1"`; body != want {
+		t.Errorf("target saw %q, want %q", body, want)
+	}
+	if resp.Header.Get("X-Private") != "" || resp.Header.Get("Keep-Alive") != "" {
+		t.Errorf("hop-by-hop answer headers passed on: %v", resp.Header)
+	}
+
+	resp, body, err = get("GET", "/trailers", nil, nil)
+	if err != nil || body != "data" || resp.Trailer.Get("X-Checksum") != "abc" {
+		t.Errorf("trailers: %q %v %v", body, resp.Trailer, err)
+	}
+
+	_, body, err = get("GET", "/stream", nil, nil)
+	if err != nil || body != "event 0\nevent 1\nevent 2\n" {
+		t.Errorf("stream: %q %v", body, err)
+	}
+
+	// A target that stops mid-answer: the caller must not take the part
+	// for the whole.
+	_, body, err = get("GET", "/cut", nil, nil)
+	if err == nil {
+		t.Errorf("a cut answer arrived whole: %q", body)
+	}
+}
+
+// TestUpgrade checks that a request switching protocols (WebSocket style)
+// reaches the target and the connection is handed over both ways.
+func TestUpgrade(t *testing.T) {
+	addr := openService(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "echo" {
+			http.Error(w, "want Upgrade: echo", http.StatusBadRequest)
+			return
+		}
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+		brw.Flush()
+		line, _ := brw.ReadString('\n')
+		brw.WriteString("echo: " + line)
+		brw.Flush()
+	}))
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(conn, "GET /ws HTTP/1.1\r\nHost: billing.example.com\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	fmt.Fprintf(conn, "ping\n")
+	if line, err := br.ReadString('\n'); err != nil || line != "echo: ping\n" {
+		t.Errorf("after the upgrade: %q %v", line, err)
+	}
+}

@@ -1,0 +1,272 @@
+// Package gateway is trellis's data plane for VPC Lattice services: ingress
+// listeners, one per VPC, that take a caller's request, find the service
+// its Host names among the service networks the VPC is associated with,
+// authenticate the caller (SigV4 or SigV4A, or anonymous), authorise the
+// call with package authz, route it by the service's listener rules and
+// forward it to a target with the caller's identity in headers, writing
+// an access-log line with VPC Lattice's field names.
+//
+// Every request works from one snapshot.State, taken when it starts; a
+// configuration change applies to the requests that start after it.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/trellisproject/trellis/authz"
+	"github.com/trellisproject/trellis/identity"
+	"github.com/trellisproject/trellis/sigv4"
+	"github.com/trellisproject/trellis/snapshot"
+)
+
+// SigningService is the service name callers sign requests to VPC Lattice
+// services for.
+const SigningService = "vpc-lattice-svcs"
+
+// Config configures a Gateway.
+type Config struct {
+	// Region is the region served: SigV4 scopes must name it and SigV4A
+	// region sets must include it. Required.
+	Region string
+	// State returns the current configuration, such as
+	// snapshot.Manager.Current. Required.
+	State func() *snapshot.State
+	// Clock returns the time; nil means time.Now.
+	Clock func() time.Time
+	// Logger receives operational messages (never secrets); nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// AccessLogs receives the access log of every service and service
+	// network with an access-log subscription; nil writes none.
+	AccessLogs *AccessLogs
+	// Transport forwards requests to targets; nil means HTTP/1.1 to HTTP1
+	// target groups and HTTP/2 (h2c over plain TCP) to HTTP2 and GRPC ones,
+	// never through a proxy of the environment.
+	Transport http.RoundTripper
+	// Rand returns a number in [0, n) to choose among weighted target
+	// groups and among targets; nil means math/rand/v2's IntN.
+	Rand func(n int) int
+}
+
+// A Gateway serves the data plane. It is safe for concurrent use.
+type Gateway struct {
+	region string
+	state  func() *snapshot.State
+	clock  func() time.Time
+	log    *slog.Logger
+	logs   *AccessLogs
+	rand   func(int) int
+	authz  *authz.Authorizer
+	// http1 and http2 reach targets of HTTP1 and of HTTP2/GRPC target
+	// groups.
+	http1, http2 http.RoundTripper
+	buffers      *bufferPool
+	// proxy forwards requests that switch protocols (Upgrade), with
+	// net/http's transport, which hands over the connection.
+	proxy *httputil.ReverseProxy
+
+	// verifier verifies signatures against one identity.Directory; it is
+	// rebuilt when the State's directory changes, so that a request is
+	// verified and attributed with the same identities.
+	verifier atomic.Pointer[dirVerifier]
+}
+
+type dirVerifier struct {
+	dir *identity.Directory
+	v   *sigv4.Verifier
+}
+
+// New returns a Gateway.
+func New(cfg Config) (*Gateway, error) {
+	if cfg.Region == "" {
+		return nil, errors.New("gateway: Config.Region is required")
+	}
+	if cfg.State == nil {
+		return nil, errors.New("gateway: Config.State is required")
+	}
+	g := &Gateway{region: cfg.Region, state: cfg.State, clock: cfg.Clock, log: cfg.Logger, logs: cfg.AccessLogs, rand: cfg.Rand}
+	if g.clock == nil {
+		g.clock = time.Now
+	}
+	if g.log == nil {
+		g.log = slog.Default()
+	}
+	if g.rand == nil {
+		g.rand = rand.IntN
+	}
+	g.authz = authz.New(g.clock)
+	g.http1, g.http2 = cfg.Transport, cfg.Transport
+	upgrades := cfg.Transport
+	if cfg.Transport == nil {
+		tt := newTargetTransport()
+		g.http1, g.http2, upgrades = tt, tt.http2, tt.http1
+	}
+	g.buffers = &bufferPool{}
+	g.proxy = &httputil.ReverseProxy{
+		Rewrite:      rewrite,
+		Transport:    upgrades,
+		ErrorHandler: g.proxyError,
+		ErrorLog:     slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+		BufferPool:   g.buffers,
+	}
+	return g, nil
+}
+
+// targetTransport reaches targets over HTTP/1.1: plain HTTP with the
+// gateway's own client, HTTPS with net/http's. http2 reaches the targets of
+// HTTP2 and GRPC target groups.
+type targetTransport struct {
+	plain        *h1Client
+	http1, http2 *http.Transport
+}
+
+func (t *targetTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Scheme == "http" {
+		return t.plain.RoundTrip(r)
+	}
+	return t.http1.RoundTrip(r)
+}
+
+func newTargetTransport() *targetTransport {
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	// Keep a connection per concurrent request to a target: opening one
+	// per request is what makes a default proxy slow under load.
+	base.MaxIdleConns = 0
+	base.MaxIdleConnsPerHost = 1024
+	// Targets are reached directly, never through a proxy of the
+	// environment, and answers are passed on as the target sent them.
+	base.Proxy = nil
+	base.DisableCompression = true
+	h1 := base.Clone()
+	h1.ForceAttemptHTTP2 = false
+	h1.Protocols = new(http.Protocols)
+	h1.Protocols.SetHTTP1(true)
+	h2 := base.Clone()
+	h2.Protocols = new(http.Protocols)
+	h2.Protocols.SetHTTP2(true)
+	h2.Protocols.SetUnencryptedHTTP2(true)
+	return &targetTransport{plain: newH1Client(), http1: h1, http2: h2}
+}
+
+// bufferPool reuses the proxy's copy buffers.
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
+
+// verifierFor returns the verifier of a directory.
+func (g *Gateway) verifierFor(dir *identity.Directory) (*sigv4.Verifier, error) {
+	if cur := g.verifier.Load(); cur != nil && cur.dir == dir {
+		return cur.v, nil
+	}
+	v, err := sigv4.NewVerifier(sigv4.Config{Region: g.region, Credentials: dir, Clock: g.clock})
+	if err != nil {
+		return nil, err
+	}
+	g.verifier.Store(&dirVerifier{dir: dir, v: v})
+	return v, nil
+}
+
+// Handler returns the handler of one ingress.
+func (g *Gateway) Handler(in Ingress) (http.Handler, error) {
+	port, err := in.check()
+	if err != nil {
+		return nil, err
+	}
+	return &ingressHandler{g: g, in: in, port: port}, nil
+}
+
+// A Running gateway is a set of listening ingresses.
+type Running struct {
+	servers []*http.Server
+	addrs   []net.Addr
+	wg      sync.WaitGroup
+	errs    chan error
+}
+
+// Start listens on every ingress and serves them until Shutdown.
+func (g *Gateway) Start(ins []Ingress) (*Running, error) {
+	r := &Running{errs: make(chan error, len(ins))}
+	for _, in := range ins {
+		h, err := g.Handler(in)
+		if err != nil {
+			r.Shutdown(context.Background())
+			return nil, err
+		}
+		ln, err := net.Listen("tcp", in.Listen)
+		if err != nil {
+			r.Shutdown(context.Background())
+			return nil, err
+		}
+		srv := &http.Server{
+			Handler:           h,
+			Protocols:         ingressProtocols(),
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+		}
+		r.servers = append(r.servers, srv)
+		r.addrs = append(r.addrs, ln.Addr())
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				r.errs <- err
+			}
+		}()
+	}
+	return r, nil
+}
+
+// Addrs returns the addresses listened on, in the order of the ingresses.
+func (r *Running) Addrs() []net.Addr { return r.addrs }
+
+// Err returns a channel that receives an error if an ingress stops serving
+// on its own.
+func (r *Running) Err() <-chan error { return r.errs }
+
+// Shutdown stops accepting connections and waits for requests in flight,
+// until ctx ends.
+func (r *Running) Shutdown(ctx context.Context) error {
+	var errs []error
+	for _, s := range r.servers {
+		errs = append(errs, s.Shutdown(ctx))
+	}
+	r.wg.Wait()
+	return errors.Join(errs...)
+}
+
+// ingressProtocols accepts HTTP/1.1 and HTTP/2 with prior knowledge (h2c),
+// which gRPC clients use without TLS.
+func ingressProtocols() *http.Protocols {
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	return p
+}
+
+// addrPort parses a net/http RemoteAddr.
+func addrPort(s string) netip.AddrPort {
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}

@@ -1,0 +1,494 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/trellisproject/trellis/authz"
+	"github.com/trellisproject/trellis/identity"
+	"github.com/trellisproject/trellis/model"
+	"github.com/trellisproject/trellis/sigv4"
+)
+
+// ingressHandler serves one ingress.
+type ingressHandler struct {
+	g    *Gateway
+	in   Ingress
+	port int // the listener port requests select
+}
+
+// forward is what one request hands to the proxy's Rewrite hook, and what
+// the proxy's ErrorHandler reports back.
+type forward struct {
+	target url.URL
+	// headers holds the values of the headers Rewrite sets, in the order
+	// of forwardHeaders, so that setting them allocates nothing.
+	headers [len(forwardHeaders)]string
+	// http2 asks for HTTP/2 to the target (HTTP2 and GRPC target groups).
+	http2   bool
+	failure string
+}
+
+type forwardKey struct{}
+
+// The headers VPC Lattice adds for targets; callers cannot set them.
+const (
+	HeaderIdentity  = "X-Amzn-Lattice-Identity"
+	HeaderNetwork   = "X-Amzn-Lattice-Network"
+	HeaderTarget    = "X-Amzn-Lattice-Target"
+	HeaderSourceVPC = "X-Amzn-Source-Vpc"
+)
+
+// forwardHeaders lists the headers the gateway sets for the target.
+var forwardHeaders = [...]string{HeaderIdentity, HeaderNetwork, HeaderTarget, HeaderSourceVPC, "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto"}
+
+// exchange is what the gateway learned about one request, for its access
+// log entry.
+type exchange struct {
+	start    time.Time
+	source   netip.AddrPort // after the ingress's source map
+	svc      *model.Service
+	sn       *model.ServiceNetwork
+	vpcARN   string
+	listener *model.Listener
+	caller   *identity.Caller
+	decided  bool
+	decision authz.Decision
+	// note is trellisDecision when authz did not decide.
+	note     string
+	failure  string
+	tg       *model.TargetGroup
+	target   string
+	received atomic.Int64
+}
+
+// entry builds the access log entry of a finished exchange.
+func (x *exchange) entry(r *http.Request, vpc string, rec *recorder, now time.Time) *Entry {
+	e := &Entry{
+		StartTime:       x.start.UTC().Format("2006-01-02T15:04:05Z"),
+		Duration:        now.Sub(x.start).Milliseconds(),
+		RequestMethod:   r.Method,
+		RequestPath:     r.URL.RequestURI(),
+		Protocol:        r.Proto,
+		ResponseCode:    rec.status,
+		BytesReceived:   x.received.Load(),
+		BytesSent:       rec.n,
+		ServiceArn:      x.svc.ARN,
+		SourceVpcArn:    x.vpcARN,
+		SourceVpcID:     vpc,
+		SourceIPPort:    x.source.String(),
+		TargetIPPort:    x.target,
+		UserAgent:       r.UserAgent(),
+		HostHeader:      r.Host,
+		FailureReason:   x.failure,
+		TrellisDecision: x.note,
+	}
+	if x.sn != nil {
+		e.ServiceNetworkArn = x.sn.ARN
+	}
+	if x.listener != nil {
+		e.ListenerID = x.listener.ID
+	}
+	if x.tg != nil {
+		e.TargetGroupArn = x.tg.ARN
+	}
+	if r.TLS != nil {
+		e.TLSVersion = tls.VersionName(r.TLS.Version)
+	}
+	if c := x.caller; c != nil {
+		e.CallerPrincipal = c.ARN()
+		e.CallerPrincipalOrgID = c.OrgID()
+		p := c.Principal()
+		e.ResolvedUser = p.PrincipalARN()
+	}
+	if x.decided {
+		e.TrellisDecision = x.decision.String()
+		e.AuthDeniedReason = x.decision.AuthDeniedReason()
+	}
+	return e
+}
+
+func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g := h.g
+	x := &exchange{start: g.clock()}
+	st := g.state()
+	snap := st.Lattice
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	src := addrPort(r.RemoteAddr)
+	srcIP := h.in.mapSource(src.Addr())
+	x.source = netip.AddrPortFrom(srcIP, src.Port())
+
+	// Route: Host to a service of a service network this VPC is
+	// associated with, then to a listener.
+	host := hostOnly(r.Host)
+	svc, sn, va := h.resolve(snap, host)
+	if svc == nil {
+		// No subscription covers a name nobody here serves: no log.
+		plain(rec, http.StatusNotFound, "NotFoundException: no service named "+host+" is reachable from this VPC")
+		return
+	}
+	owner := h.in.VPCOwner
+	if owner == "" {
+		owner = va.Account
+	}
+	x.svc, x.sn = svc, sn
+	x.vpcARN = "arn:aws:ec2:" + g.region + ":" + owner + ":vpc/" + h.in.VPC
+	if g.logs != nil {
+		if subs := subscriptions(snap, sn.ID, svc.ID); len(subs) > 0 {
+			defer func() {
+				if err := g.logs.Write(x.entry(r, h.in.VPC, rec, g.clock()), subs); err != nil {
+					g.log.Warn("access log not written", "err", err)
+				}
+			}()
+		}
+	}
+	l, ok := snap.ListenerOnPort(svc.ID, h.port)
+	if !ok {
+		if ls := snap.Listeners(svc.ID); len(ls) == 1 {
+			l, ok = ls[0], true
+		}
+	}
+	if !ok {
+		x.note = string(authz.LayerNotFound) + ": service " + svc.ID + " has no listener on port " + strconv.Itoa(h.port)
+		x.failure = "NoListener"
+		plain(rec, http.StatusNotFound, "NotFoundException: no listener for this request")
+		return
+	}
+	x.listener = l
+
+	// Authenticate: a SigV4 or SigV4A signature, or nobody.
+	if isSigned(r) {
+		c, err := g.authenticate(r, st.Identity)
+		if err != nil {
+			var se *sigv4.Error
+			status, body := http.StatusBadRequest, "BadRequest: the request could not be read"
+			if errors.As(err, &se) {
+				status, body = se.Status, se.Error()
+			}
+			x.note = string(authz.LayerSignature) + ": " + body
+			x.failure = "AuthFailure"
+			plain(rec, status, body)
+			return
+		}
+		x.caller = c
+	}
+
+	// Authorise.
+	req := authz.Request{Service: svc, ServiceNetwork: sn, Caller: x.caller, Method: r.Method, Path: r.URL.Path, Port: l.Port,
+		Header: r.Header, SourceIP: srcIP, SourceVPC: h.in.VPC, SourceVPCOwner: owner, TLS: r.TLS != nil}
+	if r.URL.RawQuery != "" {
+		req.Query = r.URL.Query()
+	}
+	x.decision, x.decided = g.authz.Decide(snap, &req), true
+	if !x.decision.Allowed {
+		x.failure = "AuthDenied"
+		plain(rec, http.StatusForbidden, "AccessDeniedException: "+x.decision.Message())
+		return
+	}
+
+	// Act on the first rule that matches.
+	action := l.DefaultAction
+	for _, rule := range snap.Rules(l.ID) {
+		if rule.Match.Matches(r.Method, r.URL.Path, r.Header) {
+			action = rule.Action
+			break
+		}
+	}
+	if f := action.FixedResponse; f != nil {
+		code := http.StatusNotFound
+		if f.StatusCode != nil {
+			code = *f.StatusCode
+		}
+		rec.WriteHeader(code)
+		return
+	}
+	tg, target, reason := g.pick(snap, action.Forward)
+	x.tg = tg
+	if reason != "" {
+		x.failure = reason
+		plain(rec, http.StatusServiceUnavailable, "ServiceUnavailable: no target can take this request")
+		return
+	}
+	x.target = target.Host
+
+	fw := &forward{target: target,
+		http2: tg.Config.ProtocolVersion == model.ProtocolVersionHTTP2 || tg.Config.ProtocolVersion == model.ProtocolVersionGRPC}
+	proto := "http"
+	if r.TLS != nil {
+		proto = "https"
+	}
+	fw.headers = [...]string{
+		identityHeader(x.caller),
+		"SourceVpcArn=" + x.vpcARN,
+		"ServiceArn=" + svc.ARN + "; ServiceNetworkArn=" + sn.ARN + "; TargetGroupArn=" + tg.ARN,
+		h.in.VPC,
+		srcIP.String(),
+		strconv.Itoa(l.Port),
+		proto,
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = &countingBody{ReadCloser: r.Body, n: &x.received}
+	}
+	g.send(rec, r, fw)
+	x.failure = fw.failure
+}
+
+// resolve finds the service named host that is associated with a service
+// network this ingress's VPC is associated with. Services of other
+// networks do not exist for this VPC.
+func (h *ingressHandler) resolve(snap *model.Snapshot, host string) (*model.Service, *model.ServiceNetwork, *model.ServiceNetworkVPCAssociation) {
+	vas := snap.VPCAssociationsOfVPC(h.in.VPC)
+	for _, svc := range snap.ServicesByHost(host) {
+		for _, va := range vas {
+			for _, sa := range snap.ServiceAssociationsOfService(svc.ID) {
+				if sa.ServiceNetworkID != va.ServiceNetworkID {
+					continue
+				}
+				if sn, ok := snap.ServiceNetwork(va.ServiceNetworkID); ok {
+					return svc, sn, va
+				}
+			}
+		}
+	}
+	return nil, nil, nil
+}
+
+// isSigned reports whether a request carries a SigV4 or SigV4A signature,
+// in the Authorization header or the query string. Other Authorization
+// schemes (a bearer token for the target, say) leave the call anonymous.
+func isSigned(r *http.Request) bool {
+	if strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-") {
+		return true
+	}
+	q := r.URL.RawQuery
+	return strings.Contains(q, "X-Amz-Signature=") || strings.Contains(q, "X-Amz-Algorithm=")
+}
+
+// authenticate verifies the signature with dir's keys and returns the
+// caller.
+func (g *Gateway) authenticate(r *http.Request, dir *identity.Directory) (*identity.Caller, error) {
+	v, err := g.verifierFor(dir)
+	if err != nil {
+		return nil, err
+	}
+	res, err := v.Verify(r, SigningService)
+	if err != nil {
+		return nil, err
+	}
+	c, ok := dir.Caller(res.AccessKeyID)
+	if !ok {
+		return nil, &sigv4.Error{Code: sigv4.CodeInvalidClientTokenID, Message: "The security token included in the request is invalid.", Status: http.StatusForbidden}
+	}
+	return c, nil
+}
+
+// pick chooses a target group of a forward action by weight, then one of
+// its targets. reason is not empty when no target can take the request.
+func (g *Gateway) pick(snap *model.Snapshot, f *model.ForwardAction) (tg *model.TargetGroup, target url.URL, reason string) {
+	if f == nil {
+		return nil, target, "NoAction"
+	}
+	total := 0
+	for _, w := range f.TargetGroups {
+		total += weight(w)
+	}
+	if total == 0 {
+		return nil, target, "NoWeight"
+	}
+	n := g.rand(total)
+	var id string
+	for _, w := range f.TargetGroups {
+		if n -= weight(w); n < 0 {
+			id, _, _ = model.ParseIdentifier(model.TypeTargetGroup, w.TargetGroupIdentifier)
+			break
+		}
+	}
+	tg, ok := snap.TargetGroup(id)
+	if !ok {
+		return nil, target, "NoTargetGroup"
+	}
+	if tg.Type != model.TargetGroupIP {
+		return tg, target, "UnsupportedTargetGroupType"
+	}
+	ts := snap.Targets(tg.ID)
+	if len(ts) == 0 {
+		return tg, target, "NoTargets"
+	}
+	t := ts[g.rand(len(ts))]
+	port := t.Port
+	if port == 0 && tg.Config.Port != nil {
+		port = *tg.Config.Port
+	}
+	ip, err := netip.ParseAddr(t.ID)
+	if err != nil {
+		return tg, target, "BadTarget"
+	}
+	target.Scheme = "http"
+	if tg.Config.Protocol == model.ProtocolHTTPS {
+		target.Scheme = "https"
+	}
+	target.Host = netip.AddrPortFrom(ip, uint16(port)).String()
+	return tg, target, ""
+}
+
+func weight(w model.WeightedTargetGroup) int {
+	if w.Weight == nil {
+		return model.DefaultSingleWeight
+	}
+	return *w.Weight
+}
+
+// identityHeader formats X-Amzn-Lattice-Identity.
+func identityHeader(c *identity.Caller) string {
+	if c == nil {
+		return "Type=Anonymous"
+	}
+	s := "Principal=" + c.ARN()
+	if org := c.OrgID(); org != "" {
+		s += "; PrincipalOrgID=" + org
+	}
+	if p := c.Principal(); p.Session != "" {
+		s += "; SessionName=" + p.Session
+	}
+	return s + "; Type=AWS_IAM"
+}
+
+// spoofable reports whether a client-sent header must not reach a target:
+// VPC Lattice's own headers and X-Forwarded-*.
+func spoofable(name string) bool {
+	return hasFoldPrefix(name, "x-amzn-lattice-") || hasFoldPrefix(name, "x-forwarded-") || strings.EqualFold(name, HeaderSourceVPC)
+}
+
+func hasFoldPrefix(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// rewrite is the proxy's Rewrite hook: it sets the target, keeps the
+// caller's Host, removes what the caller could have forged and adds what
+// the target may trust.
+func rewrite(pr *httputil.ProxyRequest) {
+	fw := pr.In.Context().Value(forwardKey{}).(*forward)
+	pr.SetURL(&fw.target)
+	pr.Out.Host = pr.In.Host
+	h := pr.Out.Header
+	for name := range h {
+		if spoofable(name) {
+			delete(h, name)
+		}
+	}
+	for i, name := range forwardHeaders {
+		h[name] = fw.headers[i : i+1 : i+1]
+	}
+}
+
+// withForward returns a context that carries fw to the Rewrite hook.
+func withForward(ctx context.Context, fw *forward) context.Context {
+	return context.WithValue(ctx, forwardKey{}, fw)
+}
+
+// proxyError is the ReverseProxy's error handler.
+func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	if fw, ok := r.Context().Value(forwardKey{}).(*forward); ok {
+		g.targetError(w, r, fw, err)
+		return
+	}
+	plain(w, http.StatusBadGateway, "BadGateway: the target did not answer")
+}
+
+// targetError answers 502 when the target cannot be reached, unless the
+// caller has gone away.
+func (g *Gateway) targetError(w http.ResponseWriter, r *http.Request, fw *forward, err error) {
+	fw.failure = "TargetConnectionError"
+	if r.Context().Err() != nil {
+		return
+	}
+	g.log.Warn("target unreachable", "target", fw.target.Host, "err", err)
+	plain(w, http.StatusBadGateway, "BadGateway: the target did not answer")
+}
+
+// subscriptions returns the destinations of the access-log subscriptions
+// that cover a request: the service network's (of the SERVICE log type)
+// and the service's.
+func subscriptions(snap *model.Snapshot, snID, svcID string) []string {
+	var arns []string
+	for _, s := range snap.AccessLogSubscriptions(snID) {
+		if s.ServiceNetworkLogType == "" || s.ServiceNetworkLogType == model.LogTypeService {
+			arns = append(arns, s.DestinationARN)
+		}
+	}
+	for _, s := range snap.AccessLogSubscriptions(svcID) {
+		arns = append(arns, s.DestinationARN)
+	}
+	return arns
+}
+
+// hostOnly strips the port from a Host header, and the brackets from an
+// IPv6 literal.
+func hostOnly(h string) string {
+	if strings.HasPrefix(h, "[") {
+		if i := strings.IndexByte(h, ']'); i > 0 {
+			return h[1:i]
+		}
+		return h
+	}
+	if i := strings.LastIndexByte(h, ':'); i >= 0 {
+		return h[:i]
+	}
+	return h
+}
+
+// plain writes a text answer.
+func plain(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}
+
+// recorder remembers the status and counts the bytes of a response.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+	n      int64
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote && code >= 200 {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	n, err := r.ResponseWriter.Write(b)
+	r.n += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer, for
+// flushing streamed responses.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// countingBody counts the bytes of a request body read.
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
