@@ -197,6 +197,9 @@ func (d *PrivateDecision) String() string {
 		return s + "the caller has no identity-based policy"
 	}
 	what := r.Type.String()
+	if r.Policy == nil && r.Type == policy.IdentityPolicy {
+		what = "the caller's identity-based policies (it has none)"
+	}
 	if r.Policy != nil && r.Policy.Name() != "" {
 		what = r.Policy.Name()
 	}

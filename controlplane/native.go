@@ -42,6 +42,22 @@ type Document struct {
 	APIs *model.APIsConfig `json:"apis,omitempty" yaml:"apis,omitempty"`
 }
 
+// Overlay returns d with the sections next has replacing d's, as applying
+// next after d would leave the configuration.
+func (d *Document) Overlay(next *Document) *Document {
+	out := *d
+	if next.Identity != nil {
+		out.Identity = next.Identity
+	}
+	if next.Network != nil {
+		out.Network = next.Network
+	}
+	if next.APIs != nil {
+		out.APIs = next.APIs
+	}
+	return &out
+}
+
 // DecodeDocument reads a Document written as JSON or YAML. Unknown fields
 // are errors, so a misspelt key does not silently do nothing.
 func DecodeDocument(data []byte) (*Document, error) {
@@ -116,7 +132,10 @@ type Change struct {
 	// Op is "create", "update" or "delete".
 	Op string `json:"op"`
 	// Kind is the kind of entity: "organization", "account", "policy",
-	// "user", "role", "accessKey".
+	// "user", "role", "accessKey"; "vpc", "subnet", "routeTable",
+	// "networkAcl", "securityGroup", "prefixList", "networkInterface",
+	// "interfaceEndpoint", "endpointService", "peeringConnection";
+	// "restApi".
 	Kind string `json:"kind"`
 	// Name identifies the entity: an ID or an ARN.
 	Name string `json:"name"`
@@ -263,7 +282,7 @@ func (a *Applier) Apply(ctx context.Context, d *Document, o ApplyOptions) (Apply
 		if len(res.Changes) == 0 {
 			return errNoChange
 		}
-		if d.Identity != nil {
+		if d.Identity != nil && !sameJSON(cur.identity, next.identity) {
 			if err := snapshot.WriteDeclared(tx, next.identity, cur.idVer); err != nil {
 				return err
 			}
