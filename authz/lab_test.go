@@ -160,7 +160,7 @@ func TestZeroTrustLabDiagnostics(t *testing.T) {
 		{name: "stage 5 ServiceA allowed by its identity policy", stage: 5, call: withCaller(call("eni-aaaa0001", "vpce-aaaa0001", "svcbapi001", "GET", "/orders"), serviceA),
 			layer: authz.LayerAllowed, stmt: "Statement[0]"},
 		{name: "stage 5 ServiceA, another method: the endpoint policy stops it", stage: 5, call: withCaller(call("eni-aaaa0001", "vpce-aaaa0001", "svcbapi001", "GET", "/orders/42"), serviceA),
-			layer: authz.LayerEndpointPolicy,
+			layer:   authz.LayerEndpointPolicy,
 			message: "User: arn:aws:sts::111122223333:assumed-role/ServiceAInstanceRole/i-0aaaa0001 is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:222233334444:svcbapi001/api/GET/orders/42",
 			str:     "endpoint-policy: no statement of endpoint policy of vpce-aaaa0001 allows; closest: Statement[0]"},
 		{name: "stage 4 unsigned Lambda: anonymous at the endpoint policy", stage: 4, call: call("eni-aaaa0003", "vpce-aaaa0001", "svcbapi001", "GET", "/orders"),

@@ -98,7 +98,9 @@ func TestBuildAPIsErrors(t *testing.T) {
 		{"type", func(c *RestAPIConfig) { c.EndpointType = "REGIONAL" }, []string{"restApis[0].endpointType:"}},
 		{"endpoint", func(c *RestAPIConfig) { c.VPCEndpointIDs = []string{"vpce-1", "vpce-aaaa0001", "vpce-aaaa0001"} },
 			[]string{"restApis[0].vpcEndpointIds[0]:", "restApis[0].vpcEndpointIds[2]: vpce-aaaa0001 is listed twice"}},
-		{"policy", func(c *RestAPIConfig) { c.Policy = json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"execute-api:Invoke"}]}`) },
+		{"policy", func(c *RestAPIConfig) {
+			c.Policy = json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"execute-api:Invoke"}]}`)
+		},
 			[]string{"restApis[0].policy.Statement[0]: a resource-based policy statement needs a Principal", "restApis[0].policy.Statement[0]: the statement has no Resource"}},
 		{"stages", func(c *RestAPIConfig) { c.Stages = []StageConfig{{Name: "a b"}, {Name: "x"}, {Name: "x"}} },
 			[]string{"restApis[0].stages[0].name:", "restApis[0].stages[2].name: stage x is declared twice"}},
