@@ -110,12 +110,14 @@ func BuildPrivateAPIs(nc network.Config, ac model.APIsConfig) (*network.Network,
 	if err != nil {
 		prefixed("apis", err)
 	}
-	if nw != nil {
-		for i, a := range ac.RestAPIs {
-			for j, e := range a.VPCEndpointIDs {
-				if _, ok := nw.EndpointByID(e); !ok {
-					errs = append(errs, fmt.Errorf("apis.restApis[%d].vpcEndpointIds[%d]: %s is not an interface endpoint of the network section", i, j, e))
-				}
+	declared := map[string]bool{}
+	for _, e := range nc.InterfaceEndpoints {
+		declared[e.ID] = true
+	}
+	for i, a := range ac.RestAPIs {
+		for j, e := range a.VPCEndpointIDs {
+			if !declared[e] {
+				errs = append(errs, fmt.Errorf("apis.restApis[%d].vpcEndpointIds[%d]: %s is not an interface endpoint of the network section", i, j, e))
 			}
 		}
 	}
