@@ -80,11 +80,14 @@ func (in *Ingress) check() (int, error) {
 	return lp, nil
 }
 
-// mapSource translates a caller's address by the first entry whose From
-// prefix contains it.
-func (in *Ingress) mapSource(a netip.Addr) netip.Addr {
+// mapSource translates a caller's address by the ingress's source map.
+func (in *Ingress) mapSource(a netip.Addr) netip.Addr { return mapSource(in.SourceMap, a) }
+
+// mapSource translates an address by the first entry whose From prefix
+// contains it.
+func mapSource(maps []AddressMap, a netip.Addr) netip.Addr {
 	a = a.Unmap()
-	for _, m := range in.SourceMap {
+	for _, m := range maps {
 		if !m.From.Contains(a) {
 			continue
 		}

@@ -53,6 +53,10 @@ type Config struct {
 	// target groups and HTTP/2 (h2c over plain TCP) to HTTP2 and GRPC ones,
 	// never through a proxy of the environment.
 	Transport http.RoundTripper
+	// FlowLog receives a VPC Flow Logs record for every connection to an
+	// interface endpoint: REJECT when the network path is closed, ACCEPT
+	// (with its traffic) when an admitted connection ends. nil writes none.
+	FlowLog *FlowLog
 	// Rand returns a number in [0, n) to choose among weighted target
 	// groups and among targets; nil means math/rand/v2's IntN.
 	Rand func(n int) int
@@ -67,6 +71,8 @@ type Gateway struct {
 	logs   *AccessLogs
 	rand   func(int) int
 	authz  *authz.Authorizer
+	// flowLog records connections to interface endpoints.
+	flowLog *FlowLog
 	// http1 and http2 reach targets of HTTP1 and of HTTP2/GRPC target
 	// groups.
 	http1, http2 http.RoundTripper
@@ -94,7 +100,7 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.State == nil {
 		return nil, errors.New("gateway: Config.State is required")
 	}
-	g := &Gateway{region: cfg.Region, state: cfg.State, clock: cfg.Clock, log: cfg.Logger, logs: cfg.AccessLogs, rand: cfg.Rand}
+	g := &Gateway{region: cfg.Region, state: cfg.State, clock: cfg.Clock, log: cfg.Logger, logs: cfg.AccessLogs, rand: cfg.Rand, flowLog: cfg.FlowLog}
 	if g.clock == nil {
 		g.clock = time.Now
 	}
