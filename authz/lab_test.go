@@ -8,9 +8,8 @@ import (
 	"time"
 
 	"github.com/trellisproject/trellis/authz"
-	"github.com/trellisproject/trellis/controlplane"
-	"github.com/trellisproject/trellis/examples"
 	"github.com/trellisproject/trellis/identity"
+	"github.com/trellisproject/trellis/internal/zerotrustlab"
 	"github.com/trellisproject/trellis/network"
 	"github.com/trellisproject/trellis/snapshot"
 )
@@ -24,51 +23,29 @@ type labStage struct {
 
 // Session keys of the lab's workloads.
 const (
-	keyServiceA = "ASIAAAAAAAAAAAAAAAA2"
-	keyLambda   = "ASIAAAAAAAAAAAAAAAA3"
-	keyOther    = "ASIAAAAAAAAAAAAAAAA4"
+	keyServiceA = zerotrustlab.KeyServiceA
+	keyLambda   = zerotrustlab.KeyLambda
+	keyOther    = zerotrustlab.KeyOther
 )
 
-func labSession(key, role, name string) identity.Session {
-	t0 := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
-	return identity.Session{AccessKeyID: key, SecretAccessKey: strings.Repeat("s", 40), SessionToken: "token-" + key,
-		RoleARN: role, SessionName: name, Issued: t0, Expires: t0.Add(100 * 365 * 24 * time.Hour)}
-}
-
-// loadLab builds stages 1 to 5 of examples/zero-trust-lab, each document
-// overlaid on the previous configuration as `trellis apply` would.
+// loadLab builds stages 1 to 5 of examples/zero-trust-lab.
 func loadLab(t testing.TB) []labStage {
 	t.Helper()
-	var doc *controlplane.Document
 	var out []labStage
-	for i := 1; i <= 5; i++ {
-		name := fmt.Sprintf("zero-trust-lab/stage%d.yaml", i)
-		data, err := examples.ZeroTrustLab.ReadFile(name)
+	for i := 1; i <= zerotrustlab.Stages; i++ {
+		doc, err := zerotrustlab.Document(i)
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := controlplane.DecodeDocument(data)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if doc == nil {
-			doc = d
-		} else {
-			doc = doc.Overlay(d)
-		}
 		nw, apis, err := snapshot.BuildPrivateAPIs(*doc.Network, *doc.APIs)
 		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+			t.Fatalf("stage %d: %v", i, err)
 		}
 		dir, err := identity.New(*doc.Identity)
 		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+			t.Fatalf("stage %d: %v", i, err)
 		}
-		dir, err = dir.WithSessions(
-			labSession(keyServiceA, "arn:aws:iam::111122223333:role/ServiceAInstanceRole", "i-0aaaa0001"),
-			labSession(keyLambda, "arn:aws:iam::111122223333:role/ServiceALambdaRole", "lambda"),
-			labSession(keyOther, "arn:aws:iam::444455556666:role/OtherInstanceRole", "i-0bbbb0001"))
-		if err != nil {
+		if dir, err = dir.WithSessions(zerotrustlab.Sessions(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))...); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, labStage{authz.PrivateConfig{Network: nw, APIs: apis}, dir})
