@@ -241,18 +241,16 @@ func (g *Gateway) endpointHandler(in EndpointIngress) *endpointHandler {
 
 // apiID returns the API a request is for: from a Host such as
 // {api-id}-{vpce-id}.execute-api.{region}.vpce.amazonaws.com (which must
-// name this endpoint), {api-id}.execute-api.{region}.amazonaws.com, or the
-// x-apigw-api-id header.
+// name this endpoint) or {api-id}.execute-api.{region}.amazonaws.com
+// (private DNS), else from the x-apigw-api-id header, which calls to the
+// endpoint's own DNS names (vpce-...) carry.
 func (h *endpointHandler) apiID(r *http.Request) (string, bool) {
-	host := hostOnly(r.Host)
-	first, rest, _ := strings.Cut(host, ".")
-	if strings.HasPrefix(rest, "execute-api.") {
-		if id, vpce, ok := strings.Cut(first, "-"); ok {
-			return id, vpce == h.in.Endpoint
+	first, rest, _ := strings.Cut(hostOnly(r.Host), ".")
+	if strings.HasPrefix(rest, "execute-api.") && !strings.HasPrefix(first, "vpce-") {
+		if id, vpce, ok := strings.Cut(first, "-vpce-"); ok {
+			return id, "vpce-"+vpce == h.in.Endpoint
 		}
-		if strings.HasSuffix(rest, ".amazonaws.com") && !strings.Contains(rest, ".vpce.") {
-			return first, true
-		}
+		return first, true
 	}
 	if id := r.Header.Get(HeaderAPIID); id != "" {
 		return id, true
