@@ -53,6 +53,12 @@ type gatewayConfig struct {
 	// AccessLogDir is where access-log subscriptions to files are written;
 	// empty means DATA/access-logs.
 	AccessLogDir string `json:"accessLogDir,omitempty"`
+	// Endpoints lists interface endpoints of the network configuration as
+	// addresses callers connect to, to reach private REST APIs.
+	Endpoints []gateway.EndpointIngress `json:"endpoints,omitempty"`
+	// FlowLogFile receives the VPC Flow Logs records of connections to the
+	// endpoints; empty means DATA/flow-logs.log.
+	FlowLogFile string `json:"flowLogFile,omitempty"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -138,6 +144,15 @@ the VPC is associated with (see docs/gateway.md):
         vpcOwner: "111122223333"       # default: the VPC association's account
         listenerPort: 80               # default: the port of listen
         sourceMap: [{from: 127.199.0.0/16, to: 10.199.0.0/16}]
+    flowLogFile: /var/log/trellis/flows.log  # default DATA/flow-logs.log
+    endpoints:                         # interface endpoints to private APIs
+      - listen: 127.0.0.1:8443
+        endpoint: vpce-aaaa0001        # of the configuration's network section
+        sourceMap: [{from: 127.199.0.0/16, to: 10.199.0.0/16}]
+A connection to an endpoint is checked against the network (route, network
+ACLs, security groups) from the caller's address, mapped into the endpoint's
+VPC, and closed at once when the path is blocked; every connection gets a
+flow log record (see docs/private-apis.md).
 
 SIGTERM or SIGINT stops accepting connections, lets requests in flight finish
 (up to shutdownTimeout), and exits with status 0.`,
@@ -224,16 +239,30 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	}
 	var (
 		ingress []string
-		gw      *gateway.Running
+		gw, eps *gateway.Running
 	)
-	if cfg.Gateway != nil && len(cfg.Gateway.Ingress) > 0 {
+	if cfg.Gateway != nil && (len(cfg.Gateway.Ingress) > 0 || len(cfg.Gateway.Endpoints) > 0) {
 		dir := cfg.Gateway.AccessLogDir
 		if dir == "" {
 			dir = filepath.Join(cfg.Data, "access-logs")
 		}
 		logs := gateway.NewAccessLogs(dir, stdout)
 		defer logs.Close()
-		g, err := gateway.New(gateway.Config{Region: cfg.Region, State: snaps.Current, Logger: log, AccessLogs: logs})
+		gcfg := gateway.Config{Region: cfg.Region, State: snaps.Current, Logger: log, AccessLogs: logs}
+		flowPath := cfg.Gateway.FlowLogFile
+		if len(cfg.Gateway.Endpoints) > 0 {
+			if flowPath == "" {
+				flowPath = filepath.Join(cfg.Data, "flow-logs.log")
+			}
+			f, err := os.OpenFile(flowPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+			if err != nil {
+				ln.Close()
+				return &exitError{code: exitFailed, err: fmt.Errorf("gateway: flow log: %w", err)}
+			}
+			defer f.Close()
+			gcfg.FlowLog = gateway.NewFlowLog(f)
+		}
+		g, err := gateway.New(gcfg)
 		if err != nil {
 			ln.Close()
 			return &exitError{code: exitFailed, err: err}
@@ -251,6 +280,15 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 			ingress = append(ingress, a.String())
 			log.Info("gateway ingress listening", "address", "http://"+a.String(), "vpc", in.VPC, "listenerPort", lp, "accessLogs", dir)
 		}
+		if eps, err = g.StartEndpoints(cfg.Gateway.Endpoints); err != nil {
+			gw.Shutdown(context.Background())
+			ln.Close()
+			return &exitError{code: exitFailed, err: fmt.Errorf("gateway: %w", err)}
+		}
+		for i, a := range eps.Addrs() {
+			ingress = append(ingress, a.String())
+			log.Info("gateway endpoint listening", "address", "http://"+a.String(), "endpoint", cfg.Gateway.Endpoints[i].Endpoint, "flowLog", flowPath)
+		}
 	}
 	addr := ln.Addr().String()
 	log.Info("control plane listening (VPC Lattice, STS and trellis APIs)", "address", "http://"+addr, "region", cfg.Region, "data", cfg.Data)
@@ -260,14 +298,16 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if ready != nil {
 		ready(addr, ingress)
 	}
-	var gwErr <-chan error
+	var gwErr, epErr <-chan error
 	if gw != nil {
-		gwErr = gw.Err()
+		gwErr, epErr = gw.Err(), eps.Err()
 	}
 	select {
 	case err := <-errc:
 		return &exitError{code: exitFailed, err: err}
 	case err := <-gwErr:
+		return &exitError{code: exitFailed, err: fmt.Errorf("gateway: %w", err)}
+	case err := <-epErr:
 		return &exitError{code: exitFailed, err: fmt.Errorf("gateway: %w", err)}
 	case <-ctx.Done():
 	}
@@ -275,7 +315,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	sctx, scancel := context.WithTimeout(context.Background(), drain)
 	defer scancel()
 	if gw != nil {
-		if err := gw.Shutdown(sctx); err != nil {
+		if err := errors.Join(gw.Shutdown(sctx), eps.Shutdown(sctx)); err != nil {
 			log.Warn("gateway requests still in flight were cut off", "err", err)
 		}
 	}
