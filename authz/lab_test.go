@@ -193,3 +193,21 @@ func TestZeroTrustLabDiagnostics(t *testing.T) {
 }
 
 func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+// BenchmarkDecidePrivate measures one decision of the lab's stage 5 for
+// ServiceA's signed GET /orders: the network path, the endpoint policy,
+// the method, and the identity and resource policies across accounts.
+func BenchmarkDecidePrivate(b *testing.B) {
+	st := loadLab(b)[4]
+	a := authz.New(time.Now)
+	caller, _ := st.dir.Caller(keyServiceA)
+	c := &authz.PrivateCall{Caller: caller, SourceVPC: "vpc-aaaa0001", SourceAddr: mustAddr("10.199.0.10"), SourcePort: 40000,
+		Endpoint: "vpce-aaaa0001", APIID: "svcbapi001", Stage: "api", Method: "GET", Path: "/orders"}
+	if d := a.DecidePrivate(st.cfg, c); !d.Allowed {
+		b.Fatalf("not allowed: %s", d.String())
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		a.DecidePrivate(st.cfg, c)
+	}
+}

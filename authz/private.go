@@ -245,7 +245,7 @@ func (d *PrivateDecision) String() string {
 //     authorization NONE is not authenticated, so its resource policy is
 //     evaluated for the anonymous principal.
 //
-// It is pure: no I/O, no clock.
+// It is pure: no I/O, no clock. Create the Authorizer with New.
 func (a *Authorizer) DecidePrivate(cfg PrivateConfig, c *PrivateCall) PrivateDecision {
 	d := PrivateDecision{Principal: Anonymous}
 	if c.Caller != nil {
@@ -280,7 +280,10 @@ func (a *Authorizer) DecidePrivate(cfg PrivateConfig, c *PrivateCall) PrivateDec
 	d.API = api
 	d.Resource = api.InvokeARN(c.Stage, c.Method, c.Path)
 
-	ctx := policy.NewContext(16)
+	sc := a.pool.Get().(*scratch)
+	defer a.pool.Put(sc)
+	ctx := sc.ctx
+	ctx.Reset()
 	if c.Caller != nil {
 		c.Caller.AddContext(ctx)
 	} else {
@@ -321,9 +324,9 @@ func (a *Authorizer) DecidePrivate(cfg PrivateConfig, c *PrivateCall) PrivateDec
 	} else {
 		// NONE: API Gateway does not authenticate the call.
 		req.Principal = policy.Principal{}
-		req.Context = policy.NewContext(8)
-		identity.AddAnonymousContext(req.Context)
-		addSourceKeys(req.Context, ep, d.Network.Source.Addr)
+		ctx.Reset()
+		identity.AddAnonymousContext(ctx)
+		addSourceKeys(ctx, ep, d.Network.Source.Addr)
 	}
 	set.Resource = api.Policy
 	var res policy.Result
