@@ -126,16 +126,6 @@ func (d *PrivateDecision) Statement() string {
 	return ""
 }
 
-// Status returns the HTTP status API Gateway answers a denied call with:
-// 403 for every layer after the network (which answers nothing: the
-// connection is closed), 200 for an allowed one.
-func (d *PrivateDecision) Status() int {
-	if d.Allowed {
-		return 200
-	}
-	return 403
-}
-
 // Message returns the message of API Gateway's error body
 // {"message": "..."} for a call stopped after the network, and "" for an
 // allowed call or one stopped by the network:
