@@ -168,6 +168,11 @@ gateway:
       vpcOwner: "111122223333"
       listenerPort: 80
       sourceMap: [{from: 127.199.0.0/16, to: 10.199.0.0/16}]
+  flowLogFile: /tmp/flows.log
+  endpoints:
+    - listen: 127.0.0.1:8443
+      endpoint: vpce-aaaa0001
+      sourceMap: [{from: 127.199.0.0/16, to: 10.199.0.0/16}]
 `)
 	cfg := defaultServeConfig()
 	if err := readServeConfig(good, &cfg); err != nil {
@@ -178,10 +183,15 @@ gateway:
 		in.ListenerPort != 80 || in.SourceMap[0].From != netip.MustParsePrefix("127.199.0.0/16") || in.SourceMap[0].To != netip.MustParsePrefix("10.199.0.0/16") {
 		t.Errorf("read %+v", cfg.Gateway)
 	}
+	if ep := cfg.Gateway.Endpoints; cfg.Gateway.FlowLogFile != "/tmp/flows.log" || len(ep) != 1 || ep[0].Listen != "127.0.0.1:8443" || ep[0].Endpoint != "vpce-aaaa0001" ||
+		ep[0].SourceMap[0].To != netip.MustParsePrefix("10.199.0.0/16") {
+		t.Errorf("read endpoints %+v", cfg.Gateway)
+	}
 	for name, doc := range map[string]string{
 		"unknown key":   "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      colour: blue\n",
 		"bad prefix":    "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      sourceMap: [{from: 127.199.0.0/99, to: 10.0.0.0/16}]\n",
 		"numeric owner": "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      vpcOwner: 111122223333\n",
+		"endpoint key":  "gateway:\n  endpoints:\n    - listen: 127.0.0.1:8443\n      vpce: vpce-aaaa0001\n",
 	} {
 		cfg := defaultServeConfig()
 		if err := readServeConfig(writeFile(t, "bad.yaml", doc), &cfg); err == nil {
