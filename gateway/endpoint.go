@@ -96,6 +96,52 @@ func (l *FlowLog) record(f network.Flow, v network.Verdict, c network.Counters) 
 	return err
 }
 
+// An APIAccessLog writes one JSON line per call to a private API, with
+// the field names of API Gateway's $context variables; it is safe for
+// concurrent use.
+type APIAccessLog struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// NewAPIAccessLog returns an APIAccessLog that writes to w.
+func NewAPIAccessLog(w io.Writer) *APIAccessLog { return &APIAccessLog{w: w} }
+
+// An APIAccessLogEntry is one call to a private API.
+type APIAccessLogEntry struct {
+	RequestTime    string `json:"requestTime"`
+	APIID          string `json:"apiId"`
+	Stage          string `json:"stage"`
+	HTTPMethod     string `json:"httpMethod"`
+	ResourcePath   string `json:"resourcePath,omitempty"`
+	Path           string `json:"path"`
+	Protocol       string `json:"protocol"`
+	Status         int    `json:"status"`
+	ResponseLength int64  `json:"responseLength"`
+	SourceIP       string `json:"ip"`
+	VpceID         string `json:"vpceId"`
+	VpcID          string `json:"vpcId,omitempty"`
+	// Caller is the signer's IAM identity (the role of a role session)
+	// and UserArn its ARN; both are empty for an unsigned call.
+	Caller  string `json:"caller,omitempty"`
+	UserArn string `json:"userArn,omitempty"`
+	// ErrorMessage is the message of the error body, if any.
+	ErrorMessage string `json:"errorMessage,omitempty"`
+	// TrellisDecision is the decision's one-line diagnostic.
+	TrellisDecision string `json:"trellisDecision"`
+}
+
+func (l *APIAccessLog) write(e *APIAccessLogEntry) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, err = l.w.Write(append(b, '\n'))
+	return err
+}
+
 // connInfo is what the endpoint listener learned about a connection.
 type connInfo struct {
 	source netip.AddrPort // in the endpoint's VPC, after the source map
@@ -258,9 +304,10 @@ func (h *endpointHandler) apiID(r *http.Request) (string, bool) {
 	return "", false
 }
 
-func (h *endpointHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *endpointHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	g := h.g
 	st := g.state()
+	start := g.clock()
 	info, _ := r.Context().Value(connInfoKey{}).(connInfo)
 	call := authz.PrivateCall{Endpoint: h.in.Endpoint, Method: r.Method, SourceAddr: info.source.Addr(), SourcePort: info.source.Port()}
 	if st.Network != nil {
@@ -268,8 +315,14 @@ func (h *endpointHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			call.SourceVPC = ep.VPC
 		}
 	}
+	w := &recorder{ResponseWriter: rw, status: http.StatusOK}
+	var d authz.PrivateDecision
+	if g.apiLog != nil {
+		defer func() { h.log(r, w, &call, &d, start) }()
+	}
 	id, ok := h.apiID(r)
 	if !ok {
+		d.Layer, d.Missing = authz.LayerNotFound, authz.NotFoundAPI
 		apiError(w, http.StatusForbidden, "ForbiddenException", "Forbidden")
 		return
 	}
@@ -293,7 +346,7 @@ func (h *endpointHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	d := g.authz.DecidePrivate(authz.PrivateConfig{Network: st.Network, APIs: st.APIs}, &call)
+	d = g.authz.DecidePrivate(authz.PrivateConfig{Network: st.Network, APIs: st.APIs}, &call)
 	if !d.Allowed {
 		switch d.Layer {
 		case authz.LayerRoute, authz.LayerNACL, authz.LayerSecurityGroup:
@@ -329,6 +382,26 @@ func (h *endpointHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fw := &apiForward{target: target, method: method, identity: identityHeader(call.Caller),
 		source: call.SourceAddr.String(), endpoint: h.in.Endpoint}
 	h.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), apiForwardKey{}, fw)))
+}
+
+// log writes the access log entry of one call.
+func (h *endpointHandler) log(r *http.Request, w *recorder, c *authz.PrivateCall, d *authz.PrivateDecision, start time.Time) {
+	e := &APIAccessLogEntry{
+		RequestTime: start.UTC().Format("02/Jan/2006:15:04:05 -0700"), APIID: c.APIID, Stage: c.Stage,
+		HTTPMethod: r.Method, Path: r.URL.Path, Protocol: r.Proto, Status: w.status, ResponseLength: w.n,
+		SourceIP: c.SourceAddr.String(), VpceID: c.Endpoint, VpcID: c.SourceVPC,
+		ErrorMessage: d.Message(), TrellisDecision: d.String(),
+	}
+	if d.Method != nil {
+		e.ResourcePath = d.Method.Resource
+	}
+	if c.Caller != nil {
+		e.Caller = c.Caller.Principal().PrincipalARN()
+		e.UserArn = c.Caller.ARN()
+	}
+	if err := h.g.apiLog.write(e); err != nil {
+		h.g.log.Warn("API access log not written", "err", err)
+	}
 }
 
 // authenticateFor verifies a signature for a signing service.

@@ -176,7 +176,8 @@ func TestPrivateAPIsRequests(t *testing.T) {
 	defer backend.Close()
 	states := labStates(t, backend.URL)
 	st := states[3] // stage 4: AWS_IAM, endpoint policy for ServiceA's GET /orders only
-	g, err := gateway.New(gateway.Config{Region: "us-east-1", State: func() *snapshot.State { return st }})
+	accessLog := &syncBuffer{}
+	g, err := gateway.New(gateway.Config{Region: "us-east-1", State: func() *snapshot.State { return st }, APIAccessLog: gateway.NewAPIAccessLog(accessLog)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,6 +221,22 @@ func TestPrivateAPIsRequests(t *testing.T) {
 				t.Errorf("%d %s, want %d with %s", status, body, tt.status, tt.body)
 			}
 		})
+	}
+	lines := strings.Split(strings.TrimSpace(accessLog.String()), "\n")
+	if len(lines) != len(tests) {
+		t.Fatalf("%d access log lines, want %d:\n%s", len(lines), len(tests), accessLog)
+	}
+	var first, denied gateway.APIAccessLogEntry
+	if json.Unmarshal([]byte(lines[0]), &first) != nil || json.Unmarshal([]byte(lines[6]), &denied) != nil {
+		t.Fatalf("access log:\n%s", accessLog)
+	}
+	if first.Status != 200 || first.APIID != "svcbapi001" || first.Stage != "api" || first.ResourcePath != "/orders" || first.SourceIP != "10.199.0.10" ||
+		first.VpceID != "vpce-aaaa0001" || first.VpcID != "vpc-aaaa0001" || first.UserArn != "arn:aws:sts::111122223333:assumed-role/ServiceAInstanceRole/i-0aaaa0001" ||
+		!strings.HasPrefix(first.TrellisDecision, "allowed: ") {
+		t.Errorf("allowed call logged as %+v", first)
+	}
+	if denied.Status != 403 || !strings.HasPrefix(denied.TrellisDecision, "endpoint-policy: ") || !strings.HasPrefix(denied.ErrorMessage, "User: ") {
+		t.Errorf("denied call logged as %+v", denied)
 	}
 	if r := seen.Load(); r == nil || r.Header.Get(gateway.HeaderVpceID) != "vpce-aaaa0001" || r.Header.Get("X-Forwarded-For") != "10.199.0.10" {
 		t.Errorf("the backend's last request lacks the endpoint's headers: %v", r)

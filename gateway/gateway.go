@@ -57,6 +57,9 @@ type Config struct {
 	// interface endpoint: REJECT when the network path is closed, ACCEPT
 	// (with its traffic) when an admitted connection ends. nil writes none.
 	FlowLog *FlowLog
+	// APIAccessLog receives a line per call to a private API; nil writes
+	// none.
+	APIAccessLog *APIAccessLog
 	// Rand returns a number in [0, n) to choose among weighted target
 	// groups and among targets; nil means math/rand/v2's IntN.
 	Rand func(n int) int
@@ -73,6 +76,8 @@ type Gateway struct {
 	authz  *authz.Authorizer
 	// flowLog records connections to interface endpoints.
 	flowLog *FlowLog
+	// apiLog records calls to private APIs.
+	apiLog *APIAccessLog
 	// http1 and http2 reach targets of HTTP1 and of HTTP2/GRPC target
 	// groups.
 	http1, http2 http.RoundTripper
@@ -100,7 +105,7 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.State == nil {
 		return nil, errors.New("gateway: Config.State is required")
 	}
-	g := &Gateway{region: cfg.Region, state: cfg.State, clock: cfg.Clock, log: cfg.Logger, logs: cfg.AccessLogs, rand: cfg.Rand, flowLog: cfg.FlowLog}
+	g := &Gateway{region: cfg.Region, state: cfg.State, clock: cfg.Clock, log: cfg.Logger, logs: cfg.AccessLogs, rand: cfg.Rand, flowLog: cfg.FlowLog, apiLog: cfg.APIAccessLog}
 	if g.clock == nil {
 		g.clock = time.Now
 	}

@@ -59,6 +59,9 @@ type gatewayConfig struct {
 	// FlowLogFile receives the VPC Flow Logs records of connections to the
 	// endpoints; empty means DATA/flow-logs.log.
 	FlowLogFile string `json:"flowLogFile,omitempty"`
+	// APIAccessLogFile receives a JSON line per call to a private API;
+	// empty means DATA/api-access.log.
+	APIAccessLogFile string `json:"apiAccessLogFile,omitempty"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -145,6 +148,7 @@ the VPC is associated with (see docs/gateway.md):
         listenerPort: 80               # default: the port of listen
         sourceMap: [{from: 127.199.0.0/16, to: 10.199.0.0/16}]
     flowLogFile: /var/log/trellis/flows.log  # default DATA/flow-logs.log
+    apiAccessLogFile: /var/log/trellis/api.log  # default DATA/api-access.log
     endpoints:                         # interface endpoints to private APIs
       - listen: 127.0.0.1:8443
         endpoint: vpce-aaaa0001        # of the configuration's network section
@@ -152,7 +156,8 @@ the VPC is associated with (see docs/gateway.md):
 A connection to an endpoint is checked against the network (route, network
 ACLs, security groups) from the caller's address, mapped into the endpoint's
 VPC, and closed at once when the path is blocked; every connection gets a
-flow log record (see docs/private-apis.md).
+flow log record, and every call to a private API a line in the API access
+log (see docs/private-apis.md).
 
 SIGTERM or SIGINT stops accepting connections, lets requests in flight finish
 (up to shutdownTimeout), and exits with status 0.`,
@@ -261,6 +266,17 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 			}
 			defer f.Close()
 			gcfg.FlowLog = gateway.NewFlowLog(f)
+			apiLogPath := cfg.Gateway.APIAccessLogFile
+			if apiLogPath == "" {
+				apiLogPath = filepath.Join(cfg.Data, "api-access.log")
+			}
+			af, err := os.OpenFile(apiLogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+			if err != nil {
+				ln.Close()
+				return &exitError{code: exitFailed, err: fmt.Errorf("gateway: API access log: %w", err)}
+			}
+			defer af.Close()
+			gcfg.APIAccessLog = gateway.NewAPIAccessLog(af)
 		}
 		g, err := gateway.New(gcfg)
 		if err != nil {

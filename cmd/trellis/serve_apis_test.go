@@ -102,4 +102,8 @@ func TestServePrivateAPIs(t *testing.T) {
 	if err != nil || strings.Count(string(logged), " ACCEPT OK\n") != 2 {
 		t.Errorf("flow log (%v):\n%s", err, logged)
 	}
+	logged, err = os.ReadFile(filepath.Join(data, "api-access.log"))
+	if err != nil || strings.Count(string(logged), `"apiId":"svcbapi001"`) != 2 || !strings.Contains(string(logged), `"trellisDecision":"resource-policy: `) {
+		t.Errorf("API access log (%v):\n%s", err, logged)
+	}
 }
