@@ -232,7 +232,7 @@ func TestPrivateAPIsRequests(t *testing.T) {
 	}
 	if first.Status != 200 || first.APIID != "svcbapi001" || first.Stage != "api" || first.ResourcePath != "/orders" || first.SourceIP != "10.199.0.10" ||
 		first.VpceID != "vpce-aaaa0001" || first.VpcID != "vpc-aaaa0001" || first.UserArn != "arn:aws:sts::111122223333:assumed-role/ServiceAInstanceRole/i-0aaaa0001" ||
-		!strings.HasPrefix(first.TrellisDecision, "allowed: ") {
+		first.Caller != "arn:aws:iam::111122223333:role/ServiceAInstanceRole" || !strings.HasPrefix(first.TrellisDecision, "allowed: ") {
 		t.Errorf("allowed call logged as %+v", first)
 	}
 	if denied.Status != 403 || !strings.HasPrefix(denied.TrellisDecision, "endpoint-policy: ") || !strings.HasPrefix(denied.ErrorMessage, "User: ") {
