@@ -107,7 +107,9 @@ type PrivateDecision struct {
 	// Closest is, for a call no statement allowed, the Allow statement that
 	// came nearest and what stopped it.
 	Closest *policy.Closest
-	// Principal is the caller's ARN, or "anonymous".
+	// Principal is the caller's ARN, or "anonymous" for an unsigned call
+	// and for any call to a method with authorization NONE once the
+	// endpoint policy has let it through.
 	Principal string
 	// Resource is the execute-api ARN of the call, once the API is known.
 	Resource string
@@ -312,8 +314,10 @@ func (a *Authorizer) DecidePrivate(cfg PrivateConfig, c *PrivateCall) PrivateDec
 	if m.RequiresIAM() {
 		set = c.Caller.PolicySet()
 	} else {
-		// NONE: API Gateway does not authenticate the call.
+		// NONE: API Gateway does not authenticate the call, so the
+		// resource policy, and the denial's message, see nobody.
 		req.Principal = policy.Principal{}
+		d.Principal = Anonymous
 		ctx.Reset()
 		identity.AddAnonymousContext(ctx)
 		addSourceKeys(ctx, ep, d.Network.Source.Addr)
