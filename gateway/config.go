@@ -58,13 +58,8 @@ func (in *Ingress) check() (int, error) {
 	if in.VPCOwner != "" && !policy.IsAccountID(in.VPCOwner) {
 		return 0, fmt.Errorf("ingress %s: vpcOwner %q is not a 12-digit account ID", in.Listen, in.VPCOwner)
 	}
-	for i, m := range in.SourceMap {
-		if !m.From.IsValid() || !m.To.IsValid() {
-			return 0, fmt.Errorf("ingress %s: sourceMap[%d] needs both from and to prefixes", in.Listen, i)
-		}
-		if m.From.Bits() != m.To.Bits() || m.From.Addr().Is4() != m.To.Addr().Is4() {
-			return 0, fmt.Errorf("ingress %s: sourceMap[%d]: %s and %s must be the same family and length", in.Listen, i, m.From, m.To)
-		}
+	if err := checkSourceMap("ingress "+in.Listen, in.SourceMap); err != nil {
+		return 0, err
 	}
 	lp := in.ListenerPort
 	if lp == 0 {
@@ -78,6 +73,20 @@ func (in *Ingress) check() (int, error) {
 		return 0, errors.New("ingress " + in.Listen + ": listenerPort must be between 1 and 65535")
 	}
 	return lp, nil
+}
+
+// checkSourceMap validates a source map: each entry maps a prefix onto one
+// of the same family and length.
+func checkSourceMap(where string, maps []AddressMap) error {
+	for i, m := range maps {
+		if !m.From.IsValid() || !m.To.IsValid() {
+			return fmt.Errorf("%s: sourceMap[%d] needs both from and to prefixes", where, i)
+		}
+		if m.From.Bits() != m.To.Bits() || m.From.Addr().Is4() != m.To.Addr().Is4() {
+			return fmt.Errorf("%s: sourceMap[%d]: %s and %s must be the same family and length", where, i, m.From, m.To)
+		}
+	}
+	return nil
 }
 
 // mapSource translates a caller's address by the ingress's source map.

@@ -63,9 +63,7 @@ func (e *EndpointIngress) check() error {
 	if !strings.HasPrefix(e.Endpoint, "vpce-") {
 		return fmt.Errorf("endpoint %s: %q is not an interface endpoint ID such as vpce-0123456789abcdef0", e.Listen, e.Endpoint)
 	}
-	in := Ingress{Listen: e.Listen, VPC: "vpc-00000000", ListenerPort: 443, SourceMap: e.SourceMap}
-	_, err := in.check()
-	return err
+	return checkSourceMap("endpoint "+e.Listen, e.SourceMap)
 }
 
 // FlowLog writes VPC Flow Logs (version 2) records, one per line; it is
