@@ -152,7 +152,11 @@ func TestPrivateAPIsEndToEnd(t *testing.T) {
 	}
 	// The flow log has the rejected connections of stage 5 and accepted
 	// ones, captured at the endpoint's interface.
-	time.Sleep(50 * time.Millisecond) // ACCEPT records are written when connections close
+	// ACCEPT records are written when the server closes a connection,
+	// which may be just after the client has read the response.
+	for deadline := time.Now().Add(5 * time.Second); strings.Count(flowLog.String(), "\n") < 35 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	log := flowLog.String()
 	t.Log(log)
 	if !strings.Contains(log, " eni-aaaa00e2 10.199.1.7 10.199.3.10 ") || !strings.Contains(log, " 443 6 1 60 ") || !strings.Contains(log, " REJECT OK\n") {

@@ -6,6 +6,12 @@
 // forward it to a target with the caller's identity in headers, writing
 // an access-log line with VPC Lattice's field names.
 //
+// It also serves private REST APIs through interface endpoints
+// (StartEndpoints): a connection is admitted only when the network path
+// from the caller to the endpoint is open (with a flow log record either
+// way), and each request is authenticated for execute-api, decided by
+// authz.DecidePrivate and forwarded to the method's HTTP integration.
+//
 // Every request works from one snapshot.State, taken when it starts; a
 // configuration change applies to the requests that start after it.
 package gateway
