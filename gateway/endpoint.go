@@ -169,6 +169,8 @@ func (l *endpointListener) flow(src netip.AddrPort) (network.Flow, network.Verdi
 	return f, st.Network.Evaluate(f), true
 }
 
+// Accept returns the next connection whose network path to the endpoint
+// is open; the others are closed and logged as REJECT.
 func (l *endpointListener) Accept() (net.Conn, error) {
 	for {
 		c, err := l.Listener.Accept()
@@ -209,6 +211,7 @@ type endpointConn struct {
 	closeErr error
 }
 
+// Read counts what the caller sends.
 func (c *endpointConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
@@ -220,6 +223,7 @@ func (c *endpointConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Close closes the connection once and writes its ACCEPT record.
 func (c *endpointConn) Close() error {
 	c.mu.Lock()
 	if c.closed {
@@ -302,6 +306,7 @@ func (h *endpointHandler) apiID(r *http.Request) (string, bool) {
 	return "", false
 }
 
+// ServeHTTP serves one call to a private API through the endpoint.
 func (h *endpointHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	g := h.g
 	st := g.state()

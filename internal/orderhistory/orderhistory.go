@@ -51,6 +51,7 @@ func New() (*Handler, error) {
 	return &Handler{orders: orders}, nil
 }
 
+// ServeHTTP answers GET /orders and GET /orders/{id}.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "only GET"})
