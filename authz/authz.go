@@ -16,6 +16,12 @@
 // call. When neither the service network nor the service uses AWS_IAM no
 // policy is evaluated and every call is allowed.
 //
+// DecidePrivate is the same decision point for API Gateway's private REST
+// APIs called through interface endpoints: the network path, the
+// signature, the endpoint policy, authentication, and the resource and
+// identity policies, in the order of DESIGN.md's layers (see
+// docs/private-apis.md).
+//
 // The package is pure logic: no I/O, and the clock is injected.
 package authz
 

@@ -16,15 +16,18 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/trellisproject/trellis/identity"
+	"github.com/trellisproject/trellis/model"
+	"github.com/trellisproject/trellis/network"
 	"github.com/trellisproject/trellis/sigv4"
 	"github.com/trellisproject/trellis/snapshot"
 	"github.com/trellisproject/trellis/store"
 )
 
 // A Document is trellis's native configuration: everything that has no AWS
-// API here. Today that is the identities (organizations, accounts, managed
-// policies, users, roles and access keys); later issues add the network and
-// private APIs. `trellis apply` sends one, `trellis export` prints one.
+// API here: the identities (organizations, accounts, managed policies,
+// users, roles and access keys), the network (VPCs, subnets, security
+// groups, network ACLs, interfaces and interface endpoints) and the private
+// REST APIs. `trellis apply` sends one, `trellis export` prints one.
 //
 // A section that is present replaces what is configured in full: an entity
 // the document does not list is deleted. A section that is absent is left
@@ -33,6 +36,26 @@ type Document struct {
 	// Identity is the identity section (identity.Input without sessions,
 	// which STS issues at run time).
 	Identity *identity.Input `json:"identity,omitempty" yaml:"identity,omitempty"`
+	// Network is the network section, network.Config as is.
+	Network *network.Config `json:"network,omitempty" yaml:"network,omitempty"`
+	// APIs is the private REST APIs section.
+	APIs *model.APIsConfig `json:"apis,omitempty" yaml:"apis,omitempty"`
+}
+
+// Overlay returns d with the sections next has replacing d's, as applying
+// next after d would leave the configuration.
+func (d *Document) Overlay(next *Document) *Document {
+	out := *d
+	if next.Identity != nil {
+		out.Identity = next.Identity
+	}
+	if next.Network != nil {
+		out.Network = next.Network
+	}
+	if next.APIs != nil {
+		out.APIs = next.APIs
+	}
+	return &out
 }
 
 // DecodeDocument reads a Document written as JSON or YAML. Unknown fields
@@ -109,7 +132,10 @@ type Change struct {
 	// Op is "create", "update" or "delete".
 	Op string `json:"op"`
 	// Kind is the kind of entity: "organization", "account", "policy",
-	// "user", "role", "accessKey".
+	// "user", "role", "accessKey"; "vpc", "subnet", "routeTable",
+	// "networkAcl", "securityGroup", "prefixList", "networkInterface",
+	// "interfaceEndpoint", "endpointService", "peeringConnection";
+	// "restApi".
 	Kind string `json:"kind"`
 	// Name identifies the entity: an ID or an ARN.
 	Name string `json:"name"`
@@ -162,51 +188,116 @@ type ApplyOptions struct {
 	SigningKey string
 }
 
+// declared is the configuration of every section, with the versions of
+// their records.
+type declared struct {
+	identity               identity.Input
+	network                network.Config
+	apis                   model.APIsConfig
+	idVer, netVer, apisVer int64
+	hasNetwork, hasAPIs    bool
+}
+
+func readDeclared(tx store.ReadTx) (declared, error) {
+	var d declared
+	var err error
+	if d.identity, d.idVer, err = snapshot.ReadDeclared(tx); err != nil {
+		return d, err
+	}
+	if d.netVer, err = snapshot.ReadSection(tx, snapshot.KindNetwork, &d.network); err != nil {
+		return d, err
+	}
+	if d.apisVer, err = snapshot.ReadSection(tx, snapshot.KindAPIs, &d.apis); err != nil {
+		return d, err
+	}
+	d.hasNetwork, d.hasAPIs = d.netVer != 0, d.apisVer != 0
+	return d, nil
+}
+
 // Apply validates d against the current configuration and, unless
-// o.DryRun, applies it in one transaction.
+// o.DryRun, applies it in one transaction: every section the document has
+// is written, or none. The network and APIs sections are built together
+// (an API may only list endpoints of the network), so a document that
+// leaves them inconsistent is refused.
 func (a *Applier) Apply(ctx context.Context, d *Document, o ApplyOptions) (ApplyResult, error) {
-	dryRun := o.DryRun
 	var res ApplyResult
-	if d.Identity == nil {
+	if d.Identity == nil && d.Network == nil && d.APIs == nil {
 		return res, nil
 	}
-	fn := func(tx store.ReadTx) (identity.Input, int64, error) {
-		cur, version, err := snapshot.ReadDeclared(tx)
-		if err != nil {
-			return cur, 0, err
+	var cur declared
+	fn := func(tx store.ReadTx) (declared, error) {
+		var err error
+		if cur, err = readDeclared(tx); err != nil {
+			return cur, err
 		}
 		res = ApplyResult{}
-		desired, keys, err := a.resolveKeys(*d.Identity, cur)
-		if err != nil {
-			return desired, 0, err
+		next := cur
+		if d.Identity != nil {
+			desired, keys, err := a.resolveKeys(*d.Identity, cur.identity)
+			if err != nil {
+				return next, err
+			}
+			if _, err := identity.New(desired); err != nil {
+				return next, &DocumentError{Err: err}
+			}
+			if err := keepsKey(cur.identity, desired, o.SigningKey); err != nil {
+				return next, &DocumentError{Err: err}
+			}
+			res.Changes = diffIdentity(cur.identity, desired)
+			res.NewAccessKeys = keys
+			next.identity = desired
 		}
-		if _, err := identity.New(desired); err != nil {
-			return desired, 0, &DocumentError{Err: err}
+		if d.Network != nil {
+			next.network, next.hasNetwork = *d.Network, true
 		}
-		if err := keepsKey(cur, desired, o.SigningKey); err != nil {
-			return desired, 0, &DocumentError{Err: err}
+		if d.APIs != nil {
+			next.apis, next.hasAPIs = *d.APIs, true
 		}
-		res.Changes = diffIdentity(cur, desired)
-		res.NewAccessKeys = keys
-		return desired, version, nil
+		if d.Network != nil || d.APIs != nil {
+			if _, _, err := snapshot.BuildPrivateAPIs(next.network, next.apis); err != nil {
+				return next, &DocumentError{Err: err}
+			}
+		}
+		if d.Network != nil {
+			res.Changes = append(res.Changes, diffNetwork(cur.network, next.network)...)
+		}
+		if d.APIs != nil {
+			res.Changes = append(res.Changes, diffAPIs(cur.apis, next.apis)...)
+		}
+		return next, nil
 	}
-	if dryRun {
+	if o.DryRun {
 		err := a.Store.View(ctx, func(tx store.ReadTx) error {
-			_, _, err := fn(tx)
+			_, err := fn(tx)
 			return err
 		})
 		res.NewAccessKeys = nil // nothing was created
 		return res, err
 	}
 	seq, err := a.Store.Update(ctx, func(tx store.Tx) error {
-		desired, version, err := fn(tx)
+		next, err := fn(tx)
 		if err != nil {
 			return err
 		}
 		if len(res.Changes) == 0 {
 			return errNoChange
 		}
-		return snapshot.WriteDeclared(tx, desired, version)
+		if d.Identity != nil && !sameJSON(cur.identity, next.identity) {
+			if err := snapshot.WriteDeclared(tx, next.identity, cur.idVer); err != nil {
+				return err
+			}
+		}
+		if d.Network != nil && !sameJSON(cur.network, next.network) {
+			if err := snapshot.WriteSection(tx, snapshot.KindNetwork, next.network, cur.netVer); err != nil {
+				return err
+			}
+		}
+		if d.APIs != nil && !sameJSON(cur.apis, next.apis) {
+			if err := snapshot.WriteSection(tx, snapshot.KindAPIs, next.apis, cur.apisVer); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	switch {
 	case errors.Is(err, errNoChange):
@@ -285,35 +376,40 @@ func (a *Applier) resolveKeys(in identity.Input, cur identity.Input) (identity.I
 	return in, created, nil
 }
 
+// diffIndexed appends to out the entities of a kind created, changed and
+// deleted between a and b (entities by name), in name order.
+func diffIndexed(out []Change, kind string, a, b map[string]any) []Change {
+	names := map[string]bool{}
+	for n := range a {
+		names[n] = true
+	}
+	for n := range b {
+		names[n] = true
+	}
+	sorted := make([]string, 0, len(names))
+	for n := range names {
+		sorted = append(sorted, n)
+	}
+	sort.Strings(sorted)
+	for _, n := range sorted {
+		x, inA := a[n]
+		y, inB := b[n]
+		switch {
+		case !inA:
+			out = append(out, Change{"create", kind, n})
+		case !inB:
+			out = append(out, Change{"delete", kind, n})
+		case !sameJSON(x, y):
+			out = append(out, Change{"update", kind, n})
+		}
+	}
+	return out
+}
+
 // diffIdentity lists the entities created, changed and deleted.
 func diffIdentity(cur, next identity.Input) []Change {
 	var out []Change
-	diff := func(kind string, a, b map[string]any) {
-		names := map[string]bool{}
-		for n := range a {
-			names[n] = true
-		}
-		for n := range b {
-			names[n] = true
-		}
-		sorted := make([]string, 0, len(names))
-		for n := range names {
-			sorted = append(sorted, n)
-		}
-		sort.Strings(sorted)
-		for _, n := range sorted {
-			x, inA := a[n]
-			y, inB := b[n]
-			switch {
-			case !inA:
-				out = append(out, Change{"create", kind, n})
-			case !inB:
-				out = append(out, Change{"delete", kind, n})
-			case !sameJSON(x, y):
-				out = append(out, Change{"update", kind, n})
-			}
-		}
-	}
+	diff := func(kind string, a, b map[string]any) { out = diffIndexed(out, kind, a, b) }
 	index := func(f func(identity.Input) map[string]any) (map[string]any, map[string]any) { return f(cur), f(next) }
 	diff("organization", indexBy(cur.Organizations, func(o identity.Organization) string { return o.ID }), indexBy(next.Organizations, func(o identity.Organization) string { return o.ID }))
 	diff("account", indexBy(cur.Accounts, func(a identity.Account) string { return a.ID }), indexBy(next.Accounts, func(a identity.Account) string { return a.ID }))
@@ -328,6 +424,29 @@ func diffIdentity(cur, next identity.Input) []Change {
 	diff("role", a, b)
 	diff("accessKey", indexBy(cur.AccessKeys, func(k identity.AccessKey) string { return k.ID }), indexBy(next.AccessKeys, func(k identity.AccessKey) string { return k.ID }))
 	return out
+}
+
+// diffNetwork lists the network components created, changed and deleted.
+func diffNetwork(cur, next network.Config) []Change {
+	var out []Change
+	diff := func(kind string, a, b map[string]any) { out = diffIndexed(out, kind, a, b) }
+	diff("vpc", indexBy(cur.VPCs, func(v network.VPC) string { return v.ID }), indexBy(next.VPCs, func(v network.VPC) string { return v.ID }))
+	diff("subnet", indexBy(cur.Subnets, func(v network.Subnet) string { return v.ID }), indexBy(next.Subnets, func(v network.Subnet) string { return v.ID }))
+	diff("routeTable", indexBy(cur.RouteTables, func(v network.RouteTable) string { return v.ID }), indexBy(next.RouteTables, func(v network.RouteTable) string { return v.ID }))
+	diff("networkAcl", indexBy(cur.NetworkACLs, func(v network.NetworkACL) string { return v.ID }), indexBy(next.NetworkACLs, func(v network.NetworkACL) string { return v.ID }))
+	diff("securityGroup", indexBy(cur.SecurityGroups, func(v network.SecurityGroup) string { return v.ID }), indexBy(next.SecurityGroups, func(v network.SecurityGroup) string { return v.ID }))
+	diff("prefixList", indexBy(cur.PrefixLists, func(v network.PrefixList) string { return v.ID }), indexBy(next.PrefixLists, func(v network.PrefixList) string { return v.ID }))
+	diff("networkInterface", indexBy(cur.NetworkInterfaces, func(v network.NetworkInterface) string { return v.ID }), indexBy(next.NetworkInterfaces, func(v network.NetworkInterface) string { return v.ID }))
+	diff("interfaceEndpoint", indexBy(cur.InterfaceEndpoints, func(v network.InterfaceEndpoint) string { return v.ID }), indexBy(next.InterfaceEndpoints, func(v network.InterfaceEndpoint) string { return v.ID }))
+	diff("endpointService", indexBy(cur.EndpointServices, func(v network.EndpointService) string { return v.ID }), indexBy(next.EndpointServices, func(v network.EndpointService) string { return v.ID }))
+	diff("peeringConnection", indexBy(cur.PeeringConnections, func(v network.PeeringConnection) string { return v.ID }), indexBy(next.PeeringConnections, func(v network.PeeringConnection) string { return v.ID }))
+	return out
+}
+
+// diffAPIs lists the REST APIs created, changed and deleted.
+func diffAPIs(cur, next model.APIsConfig) []Change {
+	key := func(a model.RestAPIConfig) string { return a.ID }
+	return diffIndexed(nil, "restApi", indexBy(cur.RestAPIs, key), indexBy(next.RestAPIs, key))
 }
 
 func indexBy[T any](xs []T, key func(T) string) map[string]any {
@@ -358,20 +477,28 @@ func sameJSON(a, b any) bool {
 }
 
 // Export returns the configured Document, with secret access keys removed.
+// Sections that were never applied are left out, except the identities.
 func Export(ctx context.Context, st store.Store) (*Document, error) {
-	var in identity.Input
+	var cur declared
 	err := st.View(ctx, func(tx store.ReadTx) error {
 		var err error
-		in, _, err = snapshot.ReadDeclared(tx)
+		cur, err = readDeclared(tx)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	for i := range in.AccessKeys {
-		in.AccessKeys[i].Secret = ""
+	for i := range cur.identity.AccessKeys {
+		cur.identity.AccessKeys[i].Secret = ""
 	}
-	return &Document{Identity: &in}, nil
+	d := &Document{Identity: &cur.identity}
+	if cur.hasNetwork {
+		d.Network = &cur.network
+	}
+	if cur.hasAPIs {
+		d.APIs = &cur.apis
+	}
+	return d, nil
 }
 
 // The native API's paths and IAM actions.

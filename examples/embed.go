@@ -9,3 +9,11 @@ import "embed"
 //
 //go:embed policies/*.json
 var Policies embed.FS
+
+// ZeroTrustLab holds the zero-trust lab of issue 6 as native configuration
+// documents: zero-trust-lab/stage1.yaml is the whole starting
+// configuration, and stage2.yaml to stage5.yaml each hold the sections one
+// hardening stage replaces.
+//
+//go:embed zero-trust-lab/*.yaml
+var ZeroTrustLab embed.FS

@@ -73,13 +73,8 @@ func (in *Ingress) check() (int, error) {
 	if in.VPCOwner != "" && !policy.IsAccountID(in.VPCOwner) {
 		return 0, fmt.Errorf("ingress %s: vpcOwner %q is not a 12-digit account ID", in.Listen, in.VPCOwner)
 	}
-	for i, m := range in.SourceMap {
-		if !m.From.IsValid() || !m.To.IsValid() {
-			return 0, fmt.Errorf("ingress %s: sourceMap[%d] needs both from and to prefixes", in.Listen, i)
-		}
-		if m.From.Bits() != m.To.Bits() || m.From.Addr().Is4() != m.To.Addr().Is4() {
-			return 0, fmt.Errorf("ingress %s: sourceMap[%d]: %s and %s must be the same family and length", in.Listen, i, m.From, m.To)
-		}
+	if err := checkSourceMap("ingress "+in.Listen, in.SourceMap); err != nil {
+		return 0, err
 	}
 	if err := in.checkEdge(); err != nil {
 		return 0, err
@@ -98,11 +93,28 @@ func (in *Ingress) check() (int, error) {
 	return lp, nil
 }
 
-// mapSource translates a caller's address by the first entry whose From
-// prefix contains it.
-func (in *Ingress) mapSource(a netip.Addr) netip.Addr {
+// checkSourceMap validates a source map: each entry maps a prefix onto one
+// of the same family and length.
+func checkSourceMap(where string, maps []AddressMap) error {
+	for i, m := range maps {
+		if !m.From.IsValid() || !m.To.IsValid() {
+			return fmt.Errorf("%s: sourceMap[%d] needs both from and to prefixes", where, i)
+		}
+		if m.From.Bits() != m.To.Bits() || m.From.Addr().Is4() != m.To.Addr().Is4() {
+			return fmt.Errorf("%s: sourceMap[%d]: %s and %s must be the same family and length", where, i, m.From, m.To)
+		}
+	}
+	return nil
+}
+
+// mapSource translates a caller's address by the ingress's source map.
+func (in *Ingress) mapSource(a netip.Addr) netip.Addr { return mapSource(in.SourceMap, a) }
+
+// mapSource translates an address by the first entry whose From prefix
+// contains it.
+func mapSource(maps []AddressMap, a netip.Addr) netip.Addr {
 	a = a.Unmap()
-	for _, m := range in.SourceMap {
+	for _, m := range maps {
 		if !m.From.Contains(a) {
 			continue
 		}

@@ -67,3 +67,26 @@ func TestHostOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestEndpointIngressCheck(t *testing.T) {
+	p := netip.MustParsePrefix
+	for _, c := range []struct {
+		in  EndpointIngress
+		err string
+	}{
+		{EndpointIngress{Listen: "127.0.0.1:8443", Endpoint: "vpce-aaaa0001"}, ""},
+		{EndpointIngress{Listen: "127.0.0.1:0", Endpoint: "vpce-aaaa0001", SourceMap: []AddressMap{{From: p("127.199.0.0/16"), To: p("10.199.0.0/16")}}}, ""},
+		{EndpointIngress{Listen: "127.0.0.1", Endpoint: "vpce-aaaa0001"}, "HOST:PORT"},
+		{EndpointIngress{Listen: "127.0.0.1:8443", Endpoint: "vpc-aaaa0001"}, "not an interface endpoint ID"},
+		{EndpointIngress{Listen: "127.0.0.1:8443", Endpoint: "vpce-aaaa0001", SourceMap: []AddressMap{{To: p("10.0.0.0/8")}}}, "both from and to"},
+		{EndpointIngress{Listen: "127.0.0.1:8443", Endpoint: "vpce-aaaa0001", SourceMap: []AddressMap{{From: p("127.199.0.0/16"), To: p("10.0.0.0/8")}}}, "same family and length"},
+	} {
+		err := c.in.check()
+		if c.err == "" && err != nil {
+			t.Errorf("%+v: %v", c.in, err)
+		}
+		if c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("%+v: err %v, want one containing %q", c.in, err, c.err)
+		}
+	}
+}

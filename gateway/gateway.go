@@ -6,6 +6,12 @@
 // forward it to a target with the caller's identity in headers, writing
 // an access-log line with VPC Lattice's field names.
 //
+// It also serves private REST APIs through interface endpoints
+// (StartEndpoints): a connection is admitted only when the network path
+// from the caller to the endpoint is open (with a flow log record either
+// way), and each request is authenticated for execute-api, decided by
+// authz.DecidePrivate and forwarded to the method's HTTP integration.
+//
 // Every request works from one snapshot.State, taken when it starts; a
 // configuration change applies to the requests that start after it.
 package gateway
@@ -53,6 +59,13 @@ type Config struct {
 	// target groups and HTTP/2 (h2c over plain TCP) to HTTP2 and GRPC ones,
 	// never through a proxy of the environment.
 	Transport http.RoundTripper
+	// FlowLog receives a VPC Flow Logs record for every connection to an
+	// interface endpoint: REJECT when the network path is closed, ACCEPT
+	// (with its traffic) when an admitted connection ends. nil writes none.
+	FlowLog *FlowLog
+	// APIAccessLog receives a line per call to a private API; nil writes
+	// none.
+	APIAccessLog *APIAccessLog
 	// Rand returns a number in [0, n) to choose among weighted target
 	// groups and among targets; nil means math/rand/v2's IntN.
 	Rand func(n int) int
@@ -72,6 +85,10 @@ type Gateway struct {
 	logs   *AccessLogs
 	rand   func(int) int
 	authz  *authz.Authorizer
+	// flowLog records connections to interface endpoints.
+	flowLog *FlowLog
+	// apiLog records calls to private APIs.
+	apiLog *APIAccessLog
 	// http1 and http2 reach targets of HTTP1 and of HTTP2/GRPC target
 	// groups.
 	http1, http2 http.RoundTripper
@@ -102,7 +119,7 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.State == nil {
 		return nil, errors.New("gateway: Config.State is required")
 	}
-	g := &Gateway{region: cfg.Region, state: cfg.State, clock: cfg.Clock, log: cfg.Logger, logs: cfg.AccessLogs, rand: cfg.Rand}
+	g := &Gateway{region: cfg.Region, state: cfg.State, clock: cfg.Clock, log: cfg.Logger, logs: cfg.AccessLogs, rand: cfg.Rand, flowLog: cfg.FlowLog, apiLog: cfg.APIAccessLog}
 	g.health, g.metrics = cfg.Health, cfg.Metrics
 	if g.clock == nil {
 		g.clock = time.Now

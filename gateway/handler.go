@@ -283,22 +283,10 @@ func isSigned(r *http.Request) bool {
 	return strings.Contains(q, "X-Amz-Signature=") || strings.Contains(q, "X-Amz-Algorithm=")
 }
 
-// authenticate verifies the signature with dir's keys and returns the
-// caller.
+// authenticate verifies a VPC Lattice signature with dir's keys and
+// returns the caller.
 func (g *Gateway) authenticate(r *http.Request, dir *identity.Directory) (*identity.Caller, error) {
-	v, err := g.verifierFor(dir)
-	if err != nil {
-		return nil, err
-	}
-	res, err := v.Verify(r, SigningService)
-	if err != nil {
-		return nil, err
-	}
-	c, ok := dir.Caller(res.AccessKeyID)
-	if !ok {
-		return nil, &sigv4.Error{Code: sigv4.CodeInvalidClientTokenID, Message: "The security token included in the request is invalid.", Status: http.StatusForbidden}
-	}
-	return c, nil
+	return g.authenticateFor(r, dir, SigningService)
 }
 
 // pick chooses a target group of a forward action by weight, then one of

@@ -20,6 +20,11 @@
 // is immutable once built, so that the data plane can route on it while the
 // control plane builds the next one.
 //
+// It also holds API Gateway's private REST APIs (APIsConfig, compiled by
+// BuildAPIs): stages, the resource tree with path parameters, methods with
+// their authorization type, HTTP integrations, and the resource policy,
+// with execute-api ARNs.
+//
 // The package has no I/O and no clock: identifiers are drawn from an
 // io.Reader the caller supplies, and times are set by the caller. It imports
 // only package policy from trellis.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/trellisproject/trellis/identity"
 	"github.com/trellisproject/trellis/model"
+	"github.com/trellisproject/trellis/network"
 	"github.com/trellisproject/trellis/store"
 )
 
@@ -31,6 +32,11 @@ type State struct {
 	Lattice *model.Snapshot
 	// Identity holds the principals that can sign requests.
 	Identity *identity.Directory
+	// Network is the modelled network: VPCs, subnets, security groups,
+	// network ACLs, interfaces and interface endpoints.
+	Network *network.Network
+	// APIs holds the private REST APIs.
+	APIs *model.APIs
 	// Built is when the state was built.
 	Built time.Time
 }
@@ -44,6 +50,8 @@ func Load(ctx context.Context, st store.Store, now time.Time) (*State, error) {
 	b := model.NewSnapshotBuilder()
 	b.SetSeq(seq)
 	var in identity.Input
+	var netCfg network.Config
+	var apisCfg model.APIsConfig
 	err = st.View(ctx, func(tx store.ReadTx) error {
 		for _, kind := range model.SnapshotKinds {
 			if err := each(tx, store.Kind(kind), func(r store.Record) error { return b.Add(kind, r.Body) }); err != nil {
@@ -51,7 +59,13 @@ func Load(ctx context.Context, st store.Store, now time.Time) (*State, error) {
 			}
 		}
 		var err error
-		in, err = LoadIdentity(tx)
+		if in, err = LoadIdentity(tx); err != nil {
+			return err
+		}
+		if _, err = ReadSection(tx, KindNetwork, &netCfg); err != nil {
+			return err
+		}
+		_, err = ReadSection(tx, KindAPIs, &apisCfg)
 		return err
 	})
 	if err != nil {
@@ -65,7 +79,52 @@ func Load(ctx context.Context, st store.Store, now time.Time) (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building the identities: %w", err)
 	}
-	return &State{Seq: seq, Lattice: lattice, Identity: dir, Built: now}, nil
+	nw, apis, err := BuildPrivateAPIs(netCfg, apisCfg)
+	if err != nil {
+		return nil, err
+	}
+	return &State{Seq: seq, Lattice: lattice, Identity: dir, Network: nw, APIs: apis, Built: now}, nil
+}
+
+// BuildPrivateAPIs builds the network and the private APIs and checks the
+// references between them: every endpoint an API lists must be an
+// interface endpoint of the network. Problems are reported all at once,
+// each with its JSON path in the native document ("network.subnets[0].cidr",
+// "apis.restApis[0].vpcEndpointIds[0]").
+func BuildPrivateAPIs(nc network.Config, ac model.APIsConfig) (*network.Network, *model.APIs, error) {
+	var errs []error
+	prefixed := func(section string, err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				errs = append(errs, fmt.Errorf("%s.%w", section, e))
+			}
+			return
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", section, err))
+	}
+	nw, err := network.Build(nc)
+	if err != nil {
+		prefixed("network", err)
+	}
+	apis, err := model.BuildAPIs(ac)
+	if err != nil {
+		prefixed("apis", err)
+	}
+	declared := map[string]bool{}
+	for _, e := range nc.InterfaceEndpoints {
+		declared[e.ID] = true
+	}
+	for i, a := range ac.RestAPIs {
+		for j, e := range a.VPCEndpointIDs {
+			if !declared[e] {
+				errs = append(errs, fmt.Errorf("apis.restApis[%d].vpcEndpointIds[%d]: %s is not an interface endpoint of the network section", i, j, e))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, nil, errors.Join(errs...)
+	}
+	return nw, apis, nil
 }
 
 // each calls fn for every record of a kind, page by page.
@@ -97,6 +156,47 @@ const (
 	// IdentityID is the ID of the one identity record.
 	IdentityID = "config"
 )
+
+// Record kinds of the other sections of the native document: each is one
+// record with ID SectionID, replaced whole by `trellis apply`.
+const (
+	KindNetwork store.Kind = "trellis.network"
+	KindAPIs    store.Kind = "trellis.apis"
+	SectionID              = "config"
+)
+
+// ReadSection reads the one record of a section into v and returns its
+// version (0, with v untouched, when the section was never applied).
+func ReadSection(tx store.ReadTx, kind store.Kind, v any) (int64, error) {
+	r, err := tx.Get(kind, SectionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		return 0, fmt.Errorf("the stored %s section is not readable: %w", kind, err)
+	}
+	return r.Version, nil
+}
+
+// WriteSection replaces the record of a section with v. version is the
+// version ReadSection returned: a concurrent change makes the write fail
+// with store.ErrConflict.
+func WriteSection(tx store.Tx, kind store.Kind, v any, version int64) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	rec := store.Record{Kind: kind, ID: SectionID, Body: body, Version: version}
+	if version == 0 {
+		_, err = tx.Create(rec)
+	} else {
+		_, err = tx.Put(rec)
+	}
+	return err
+}
 
 // LoadIdentity reads the identities: the declared ones and the sessions.
 func LoadIdentity(tx store.ReadTx) (identity.Input, error) {

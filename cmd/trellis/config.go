@@ -107,7 +107,7 @@ func printApplyResult(w io.Writer, res controlplane.ApplyResult, dryRun bool) {
 }
 
 // configSections are the sections "trellis get" prints.
-var configSections = []string{"identity", "organizations", "accounts", "policies", "users", "roles", "accessKeys"}
+var configSections = []string{"identity", "organizations", "accounts", "policies", "users", "roles", "accessKeys", "network", "apis"}
 
 func newExportCommand() *cobra.Command {
 	var (
@@ -151,7 +151,7 @@ func newGetCommand() *cobra.Command {
 		Short: "Print one section of the running trellis's native configuration",
 		Long: `Get prints one section of the native configuration, in the same format as
 "trellis export": identity (all of it), or one of its lists: organizations,
-accounts, policies, users, roles, accessKeys.
+accounts, policies, users, roles, accessKeys; or network, or apis.
 ` + credentialsHelp,
 		Example: `  trellis get users
   trellis get roles -o json`,
@@ -169,8 +169,15 @@ accounts, policies, users, roles, accessKeys.
 			if err != nil {
 				return err
 			}
-			var part any = doc
-			if section != "identity" {
+			var part any
+			switch section {
+			case "identity":
+				part = &controlplane.Document{Identity: doc.Identity}
+			case "network":
+				part = &controlplane.Document{Network: doc.Network}
+			case "apis":
+				part = &controlplane.Document{APIs: doc.APIs}
+			default:
 				j, err := json.Marshal(doc.Identity)
 				if err != nil {
 					return &exitError{code: exitFailed, err: err}

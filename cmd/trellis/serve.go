@@ -56,6 +56,15 @@ type gatewayConfig struct {
 	// MetricsListen is where Prometheus metrics are served, at /metrics,
 	// such as "127.0.0.1:9400"; empty serves none.
 	MetricsListen string `json:"metricsListen,omitempty"`
+	// Endpoints lists interface endpoints of the network configuration as
+	// addresses callers connect to, to reach private REST APIs.
+	Endpoints []gateway.EndpointIngress `json:"endpoints,omitempty"`
+	// FlowLogFile receives the VPC Flow Logs records of connections to the
+	// endpoints; empty means DATA/flow-logs.log.
+	FlowLogFile string `json:"flowLogFile,omitempty"`
+	// APIAccessLogFile receives a JSON line per call to a private API;
+	// empty means DATA/api-access.log.
+	APIAccessLogFile string `json:"apiAccessLogFile,omitempty"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -153,6 +162,18 @@ requests only to healthy ones:
         proxyProtocol: {trustedPeers: [10.0.0.0/24]} # optional: PROXY v2 from these peers
         idleTimeout: 120s              # default 120s
         readHeaderTimeout: 10s         # default 10s
+    flowLogFile: /var/log/trellis/flows.log  # default DATA/flow-logs.log
+    apiAccessLogFile: /var/log/trellis/api.log  # default DATA/api-access.log
+    endpoints:                         # interface endpoints to private APIs
+      - listen: 127.0.0.1:8443
+        endpoint: vpce-aaaa0001        # of the configuration's network section
+        sourceMap: [{from: 127.199.0.0/16, to: 10.199.0.0/16}]
+
+A connection to an endpoint is checked against the network (route, network
+ACLs, security groups) from the caller's address, mapped into the endpoint's
+VPC, and closed at once when the path is blocked; every connection gets a
+flow log record, and every call to a private API a line in the API access
+log (see docs/private-apis.md).
 
 SIGTERM or SIGINT stops accepting connections, lets requests in flight finish
 (up to shutdownTimeout), and exits with status 0.`,
@@ -259,9 +280,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	}
 	var (
 		ingress []string
-		gw      *gateway.Running
+		gw, eps *gateway.Running
 	)
-	if cfg.Gateway != nil && len(cfg.Gateway.Ingress) > 0 {
+	if cfg.Gateway != nil && (len(cfg.Gateway.Ingress) > 0 || len(cfg.Gateway.Endpoints) > 0) {
 		dir := cfg.Gateway.AccessLogDir
 		if dir == "" {
 			dir = filepath.Join(cfg.Data, "access-logs")
@@ -278,6 +299,30 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 			}
 			defer msrv.Close()
 			gcfg.Metrics = m
+		}
+		flowPath := cfg.Gateway.FlowLogFile
+		if len(cfg.Gateway.Endpoints) > 0 {
+			if flowPath == "" {
+				flowPath = filepath.Join(cfg.Data, "flow-logs.log")
+			}
+			f, err := os.OpenFile(flowPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+			if err != nil {
+				ln.Close()
+				return &exitError{code: exitFailed, err: fmt.Errorf("gateway: flow log: %w", err)}
+			}
+			defer f.Close()
+			gcfg.FlowLog = gateway.NewFlowLog(f)
+			apiLogPath := cfg.Gateway.APIAccessLogFile
+			if apiLogPath == "" {
+				apiLogPath = filepath.Join(cfg.Data, "api-access.log")
+			}
+			af, err := os.OpenFile(apiLogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+			if err != nil {
+				ln.Close()
+				return &exitError{code: exitFailed, err: fmt.Errorf("gateway: API access log: %w", err)}
+			}
+			defer af.Close()
+			gcfg.APIAccessLog = gateway.NewAPIAccessLog(af)
 		}
 		g, err := gateway.New(gcfg)
 		if err != nil {
@@ -301,6 +346,15 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 			}
 			log.Info("gateway ingress listening", "address", scheme+a.String(), "vpc", in.VPC, "listenerPort", lp, "accessLogs", dir)
 		}
+		if eps, err = g.StartEndpoints(cfg.Gateway.Endpoints); err != nil {
+			gw.Shutdown(context.Background())
+			ln.Close()
+			return &exitError{code: exitFailed, err: fmt.Errorf("gateway: %w", err)}
+		}
+		for i, a := range eps.Addrs() {
+			ingress = append(ingress, a.String())
+			log.Info("gateway endpoint listening", "address", "http://"+a.String(), "endpoint", cfg.Gateway.Endpoints[i].Endpoint, "flowLog", flowPath)
+		}
 	}
 	addr := ln.Addr().String()
 	log.Info("control plane listening (VPC Lattice, STS and trellis APIs)", "address", "http://"+addr, "region", cfg.Region, "data", cfg.Data)
@@ -310,14 +364,16 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if ready != nil {
 		ready(addr, ingress)
 	}
-	var gwErr <-chan error
+	var gwErr, epErr <-chan error
 	if gw != nil {
-		gwErr = gw.Err()
+		gwErr, epErr = gw.Err(), eps.Err()
 	}
 	select {
 	case err := <-errc:
 		return &exitError{code: exitFailed, err: err}
 	case err := <-gwErr:
+		return &exitError{code: exitFailed, err: fmt.Errorf("gateway: %w", err)}
+	case err := <-epErr:
 		return &exitError{code: exitFailed, err: fmt.Errorf("gateway: %w", err)}
 	case <-ctx.Done():
 	}
@@ -325,7 +381,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	sctx, scancel := context.WithTimeout(context.Background(), drain)
 	defer scancel()
 	if gw != nil {
-		if err := gw.Shutdown(sctx); err != nil {
+		if err := errors.Join(gw.Shutdown(sctx), eps.Shutdown(sctx)); err != nil {
 			log.Warn("gateway requests still in flight were cut off", "err", err)
 		}
 	}

@@ -209,6 +209,11 @@ gateway:
       idleTimeout: 90s
       readHeaderTimeout: 5s
   metricsListen: 127.0.0.1:9400
+  flowLogFile: /tmp/flows.log
+  endpoints:
+    - listen: 127.0.0.1:8443
+      endpoint: vpce-aaaa0001
+      sourceMap: [{from: 127.199.0.0/16, to: 10.199.0.0/16}]
 `)
 	cfg := defaultServeConfig()
 	if err := readServeConfig(good, &cfg); err != nil {
@@ -224,6 +229,10 @@ gateway:
 		in.IdleTimeout != gateway.Duration(90*time.Second) || in.ReadHeaderTimeout != gateway.Duration(5*time.Second) {
 		t.Errorf("read %+v", in)
 	}
+	if ep := cfg.Gateway.Endpoints; cfg.Gateway.FlowLogFile != "/tmp/flows.log" || len(ep) != 1 || ep[0].Listen != "127.0.0.1:8443" || ep[0].Endpoint != "vpce-aaaa0001" ||
+		ep[0].SourceMap[0].To != netip.MustParsePrefix("10.199.0.0/16") {
+		t.Errorf("read endpoints %+v", cfg.Gateway)
+	}
 	for name, doc := range map[string]string{
 		"unknown key":          "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      colour: blue\n",
 		"bad prefix":           "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      sourceMap: [{from: 127.199.0.0/99, to: 10.0.0.0/16}]\n",
@@ -231,6 +240,7 @@ gateway:
 		"timeout without unit": "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      idleTimeout: 90\n",
 		"unknown tls key":      "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      tls: {cert: x.pem}\n",
 		"peer without length":  "gateway:\n  ingress:\n    - listen: 127.0.0.1:8080\n      vpc: vpc-0a1b2c3d\n      proxyProtocol: {trustedPeers: [10.0.0.1]}\n",
+		"endpoint key":         "gateway:\n  endpoints:\n    - listen: 127.0.0.1:8443\n      vpce: vpce-aaaa0001\n",
 	} {
 		cfg := defaultServeConfig()
 		if err := readServeConfig(writeFile(t, "bad.yaml", doc), &cfg); err == nil {
