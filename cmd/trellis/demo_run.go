@@ -89,7 +89,7 @@ func runDemo(ctx context.Context, o demoOptions, sc demoScenario, stdout, stderr
 		return err
 	}
 
-	d := &demo{sc: sc, cfg: cfg, data: data, temporary: temporary, controlPlane: a.controlPlane, ingress: a.ingress[0],
+	d := &demo{sc: sc, cfg: cfg, data: data, temporary: temporary, once: o.once, controlPlane: a.controlPlane, ingress: a.ingress[0],
 		targets: targets.addrs, out: stdout, http: &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}}
 	failed, err := d.run(ctx)
 	var serveErr error
@@ -193,6 +193,7 @@ type demo struct {
 	cfg          serveConfig
 	data         string
 	temporary    bool
+	once         bool
 	controlPlane string // HOST:PORT
 	ingress      string // HOST:PORT
 	targets      map[string]string
@@ -225,7 +226,7 @@ func (d *demo) run(ctx context.Context) (failed int, err error) {
 		return 0, &exitError{code: exitFailed, err: err}
 	}
 	failed = d.report(results)
-	d.instructions()
+	d.instructions(d.once)
 	return failed, nil
 }
 
@@ -521,14 +522,18 @@ func (d *demo) readDecisions(ctx context.Context, n int) map[string]string {
 // calls that did not behave as expected.
 func (d *demo) report(results []demoResult) (failed int) {
 	fmt.Fprintln(d.out, "Calls through the gateway (signed with SigV4 as the caller, or unsigned):")
+	url := func(c demoCall) string { return "http://" + d.service(c.Service).Domain + c.Path }
+	var callerWidth, urlWidth int
+	for _, r := range results {
+		callerWidth, urlWidth = max(callerWidth, len(r.call.Caller)), max(urlWidth, len(url(r.call)))
+	}
 	for _, r := range results {
 		mark, verdict := "✔", "as expected"
 		if !r.ok() {
 			mark, failed = "✘", failed+1
 			verdict = "EXPECTED " + map[bool]string{true: "allowed", false: "denied"}[r.call.Allowed]
 		}
-		url := "http://" + d.service(r.call.Service).Domain + r.call.Path
-		fmt.Fprintf(d.out, "  %s %-10s %-6s %-42s %s (%d), %s\n", mark, r.call.Caller, r.call.Method, url, r.outcome(), r.status, verdict)
+		fmt.Fprintf(d.out, "  %s %-*s %-6s %-*s  %s (%d), %s\n", mark, callerWidth, r.call.Caller, r.call.Method, urlWidth, url(r.call), r.outcome(), r.status, verdict)
 		var saw demoTargetAnswer
 		if r.status < 400 && json.Unmarshal([]byte(r.body), &saw) == nil && saw.Service != "" {
 			fmt.Fprintf(d.out, "      %s saw %s %s from %s\n", saw.Service, saw.Method, saw.Path, saw.Identity)
@@ -543,9 +548,13 @@ func (d *demo) report(results []demoResult) (failed int) {
 
 // instructions prints how to send calls of one's own: a trellis curl
 // command for the first call of each caller, and the same with curl.
-func (d *demo) instructions() {
+func (d *demo) instructions(once bool) {
 	creds := filepath.Join(d.data, demoCredentialsFile)
-	fmt.Fprintf(d.out, "\nSend your own with trellis curl (from a clone: go run ./cmd/trellis curl). Each line\n"+
+	fmt.Fprintln(d.out)
+	if once {
+		fmt.Fprintln(d.out, "With --once the demo stops now; run it without --once to try the commands below.")
+	}
+	fmt.Fprintf(d.out, "Send your own with trellis curl (from a clone: go run ./cmd/trellis curl). Each line\n"+
 		"repeats a call above; the demo identities' access keys are throwaway, in %s:\n", creds)
 	seen := map[string]bool{}
 	var curlExample string
