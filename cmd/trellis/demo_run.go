@@ -89,6 +89,8 @@ func runDemo(ctx context.Context, o demoOptions, sc demoScenario, stdout, stderr
 		return err
 	}
 
+	// A transport of its own, without the environment's proxy: the
+	// demo's requests go to the addresses trellis listens on.
 	d := &demo{sc: sc, cfg: cfg, data: data, temporary: temporary, once: o.once, controlPlane: a.controlPlane, ingress: a.ingress[0],
 		targets: targets.addrs, out: stdout, http: &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}}
 	failed, err := d.run(ctx)
@@ -201,9 +203,8 @@ type demo struct {
 	http         *http.Client
 
 	// Set up by setup.
-	services map[string]*vpclattice.CreateServiceOutput
-	keys     map[string]aws.Credentials // by caller name
-	logPath  string
+	keys    map[string]aws.Credentials // by caller name
+	logPath string
 }
 
 // run sets the scenario up, sends its calls and prints what to do next. It
@@ -260,7 +261,6 @@ func (d *demo) setup(ctx context.Context) error {
 	if _, err := c.CreateServiceNetworkVpcAssociation(ctx, &vpclattice.CreateServiceNetworkVpcAssociationInput{ServiceNetworkIdentifier: sn.Id, VpcIdentifier: aws.String(d.sc.VPC)}); err != nil {
 		return err
 	}
-	d.services = map[string]*vpclattice.CreateServiceOutput{}
 	for _, s := range d.sc.Services {
 		svc, err := d.setupService(ctx, c, s)
 		if err != nil {
@@ -269,7 +269,6 @@ func (d *demo) setup(ctx context.Context) error {
 		if _, err := c.CreateServiceNetworkServiceAssociation(ctx, &vpclattice.CreateServiceNetworkServiceAssociationInput{ServiceNetworkIdentifier: sn.Id, ServiceIdentifier: svc.Id}); err != nil {
 			return fmt.Errorf("service %s: %w", s.Name, err)
 		}
-		d.services[s.Name] = svc
 	}
 	return d.setupIdentities(ctx, admin)
 }
@@ -569,8 +568,7 @@ func (d *demo) instructions(once bool) {
 			args = append([]string{"AWS_SHARED_CREDENTIALS_FILE=" + shellQuote(creds)}, args...)
 			args = append(args, "--profile", call.Caller, "--region", d.cfg.Region)
 			if curlExample == "" {
-				_, port, _ := net.SplitHostPort(d.ingress)
-				host, _, _ := net.SplitHostPort(d.ingress)
+				host, port, _ := net.SplitHostPort(d.ingress)
 				curlExample = strings.Join([]string{"curl", "--aws-sigv4", "aws:amz:" + d.cfg.Region + ":" + gateway.SigningService,
 					"--user", shellQuote(k.AccessKeyID + ":" + k.SecretAccessKey), "--resolve", svc.Domain + ":" + port + ":" + host,
 					"http://" + svc.Domain + ":" + port + call.Path}, " ")
