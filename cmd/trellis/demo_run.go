@@ -54,6 +54,9 @@ const (
 // o.once, runs until ctx ends. It returns silentFailure when a call did not
 // behave as expected.
 func runDemo(ctx context.Context, o demoOptions, sc demoScenario, stdout, stderr io.Writer) error {
+	if err := sc.check(); err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("the demo scenario is inconsistent: %w", err)}
+	}
 	data, temporary, err := demoDataDir(o.data)
 	if err != nil {
 		return err

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 
 	"github.com/trellisproject/trellis/identity"
 )
@@ -77,6 +79,40 @@ type demoCall struct {
 	// Body, if not empty, is sent as JSON.
 	Body    string
 	Allowed bool
+}
+
+// check reports what makes the scenario inconsistent: a call by a caller or
+// to a service it does not declare, or a signing caller without an access
+// key to be created.
+func (sc demoScenario) check() error {
+	var errs []error
+	callers := map[string]bool{}
+	for _, c := range sc.Callers {
+		callers[c.Name] = true
+		if c.User == "" {
+			continue
+		}
+		hasKey := false
+		for _, k := range sc.Identities.AccessKeys {
+			hasKey = hasKey || (k.User == c.User && k.ID == "")
+		}
+		if !hasKey {
+			errs = append(errs, fmt.Errorf("caller %s: no access key without an ID for %s, for trellis to create", c.Name, c.User))
+		}
+	}
+	services := map[string]bool{}
+	for _, s := range sc.Services {
+		services[s.Name] = true
+	}
+	for i, c := range sc.Calls {
+		if !callers[c.Caller] {
+			errs = append(errs, fmt.Errorf("call %d: no caller %q", i+1, c.Caller))
+		}
+		if !services[c.Service] {
+			errs = append(errs, fmt.Errorf("call %d: no service %q", i+1, c.Service))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // demoPolicy returns a policy document as the identity package takes it.

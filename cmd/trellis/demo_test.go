@@ -203,3 +203,29 @@ func TestDemoDataNotEmpty(t *testing.T) {
 		t.Errorf("exit %d: %s", code, errOut)
 	}
 }
+
+func TestDemoScenarioCheck(t *testing.T) {
+	if err := latticeExample.check(); err != nil {
+		t.Fatalf("latticeExample: %v", err)
+	}
+	tests := []struct {
+		name   string
+		change func(*demoScenario)
+		want   string
+	}{
+		{"unknown caller", func(sc *demoScenario) { sc.Calls[0].Caller = "mallory" }, `call 1: no caller "mallory"`},
+		{"unknown service", func(sc *demoScenario) { sc.Calls[1].Service = "shipping" }, `call 2: no service "shipping"`},
+		{"no access key", func(sc *demoScenario) { sc.Identities.AccessKeys = sc.Identities.AccessKeys[1:] },
+			"caller frontend: no access key without an ID for arn:aws:iam::111122223333:user/frontend"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := latticeExample
+			sc.Calls = append([]demoCall(nil), sc.Calls...)
+			tt.change(&sc)
+			if err := sc.check(); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("check() = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
