@@ -213,7 +213,7 @@ type demo struct {
 // run sets the scenario up, sends its calls and prints what to do next. It
 // returns how many calls did not behave as expected.
 func (d *demo) run(ctx context.Context) (failed int, err error) {
-	fmt.Fprintf(d.out, "trellis demo: %s\n\ntrellis is running on its defaults:\n", d.sc.Title)
+	fmt.Fprintf(d.out, "trellis demo: %s\n\ntrellis is running:\n", d.sc.Title)
 	fmt.Fprintf(d.out, "  control plane  http://%s  (VPC Lattice API, STS, trellis API)\n", d.controlPlane)
 	fmt.Fprintf(d.out, "  gateway        http://%s  (the ingress of %s)\n", d.ingress, d.sc.VPC)
 	where := "kept"
@@ -523,7 +523,7 @@ func (d *demo) readDecisions(ctx context.Context, n int) map[string]string {
 // report prints one block per call and a summary; it returns the number of
 // calls that did not behave as expected.
 func (d *demo) report(results []demoResult) (failed int) {
-	fmt.Fprintln(d.out, "Calls through the gateway (signed with SigV4 as the caller, or unsigned):")
+	fmt.Fprintln(d.out, "Calls through the gateway, signed with SigV4 as the caller or unsigned (why: the access log's trellisDecision):")
 	url := func(c demoCall) string { return "http://" + d.service(c.Service).Domain + c.Path }
 	var callerWidth, urlWidth int
 	for _, r := range results {
