@@ -1,5 +1,5 @@
 // Package examples holds the example policies and scenarios shipped with
-// trellis, embedded so that "trellis demo" runs without any files.
+// trellis, embedded so that "trellis demo policies" runs without any files.
 package examples
 
 import "embed"

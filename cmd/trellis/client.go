@@ -81,16 +81,34 @@ func loadClientCredentials(ctx context.Context, profile, dataDir, dataFlag strin
 				"name a profile of your AWS credentials file with --profile, or start \"trellis serve\" once so that it writes %s "+
 				"(%s says where)", path, dataFlag)}
 	}
-	cfg, err = config.LoadDefaultConfig(ctx, config.WithEC2IMDSClientEnableState(imds.ClientDisabled),
+	cc, err := adminCredentials(ctx, dataDir)
+	if err != nil {
+		return clientCredentials{}, &exitError{code: exitFailed, err: fmt.Errorf("%w; delete it and restart \"trellis serve\" on a new data directory, or use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", err)}
+	}
+	return clientCredentials{creds: cc.Credentials, region: cc.Region, source: path + " (profile " + controlplane.AdminProfile + ")", adminFile: true}, nil
+}
+
+// regionalCredentials are credentials and the region configured with them.
+type regionalCredentials struct {
+	aws.Credentials
+	Region string
+}
+
+// adminCredentials reads the administrator's credentials that the first
+// start of "trellis serve" wrote to dataDir; the AWS configuration files
+// are not consulted, and the region is only AWS_REGION's.
+func adminCredentials(ctx context.Context, dataDir string) (regionalCredentials, error) {
+	path := filepath.Join(dataDir, controlplane.AdminCredentialsFile)
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithEC2IMDSClientEnableState(imds.ClientDisabled),
 		config.WithSharedCredentialsFiles([]string{path}), config.WithSharedConfigFiles([]string{}),
 		config.WithSharedConfigProfile(controlplane.AdminProfile))
 	if err == nil {
+		var creds aws.Credentials
 		if creds, err = cfg.Credentials.Retrieve(ctx); err == nil {
-			return clientCredentials{creds: creds, region: cfg.Region, source: path + " (profile " + controlplane.AdminProfile + ")", adminFile: true}, nil
+			return regionalCredentials{Credentials: creds, Region: cfg.Region}, nil
 		}
 	}
-	return clientCredentials{}, &exitError{code: exitFailed, err: fmt.Errorf("%s has no usable profile %q: %w; delete it and restart \"trellis serve\" on a new data directory, or use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-		path, controlplane.AdminProfile, err)}
+	return regionalCredentials{}, fmt.Errorf("%s has no usable profile %q: %w", path, controlplane.AdminProfile, err)
 }
 
 func fileExists(path string) bool {

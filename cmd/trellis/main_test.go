@@ -175,9 +175,9 @@ func TestPolicyEvalBatch(t *testing.T) {
 }
 
 func TestPolicyTestAndDemo(t *testing.T) {
-	code, out, _ := runCLI(t, "", "demo")
+	code, out, _ := runCLI(t, "", "demo", "policies")
 	if code != 0 || !strings.Contains(out, "29 of 29 cases behaved as expected") {
-		t.Errorf("demo: exit %d\n%s", code, out)
+		t.Errorf("demo policies: exit %d\n%s", code, out)
 	}
 	suites, _ := filepath.Glob("../../examples/policies/*.json")
 	code, out, _ = runCLI(t, "", append([]string{"policy", "test"}, suites...)...)
@@ -192,7 +192,7 @@ func TestPolicyTestAndDemo(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"policy", "--help"}, {"policy", "validate", "--help"}, {"policy", "eval", "--help"}, {"policy", "test", "--help"}, {"demo", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"policy", "--help"}, {"policy", "validate", "--help"}, {"policy", "eval", "--help"}, {"policy", "test", "--help"}, {"demo", "--help"}, {"demo", "policies", "--help"}} {
 		code, out, _ := runCLI(t, "", args...)
 		if code != 0 || !strings.Contains(out, "Usage:") {
 			t.Errorf("%v: exit %d\n%s", args, code, out)
