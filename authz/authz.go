@@ -178,8 +178,13 @@ func (d Decision) Message() string {
 	b.WriteString(" is not authorized to perform: " + Action + " on resource: ")
 	b.WriteString(d.Resource)
 	if d.Explicit {
-		b.WriteString(" with an explicit deny in a ")
-		b.WriteString(d.Layer.kindOf())
+		kind := d.Layer.kindOf()
+		if strings.HasPrefix(kind, "identity") {
+			b.WriteString(" with an explicit deny in an ")
+		} else {
+			b.WriteString(" with an explicit deny in a ")
+		}
+		b.WriteString(kind)
 		b.WriteString(" policy")
 	} else {
 		b.WriteString(" because no ")

@@ -138,7 +138,7 @@ func TestDecide(t *testing.T) {
 		{name: "signed without identity permission", sn: iam(allowAll), svc: none, key: lt.BobKey, layer: authz.LayerIdentityPolicy,
 			msg: "User: " + lt.BobARN + " is not authorized to perform: vpc-lattice-svcs:Invoke on resource: SVC/orders because no identity-based policy allows the vpc-lattice-svcs:Invoke action"},
 		{name: "explicit deny in identity policy", sn: iam(allowAll), svc: iam(allowAll), key: lt.DaveKey, path: "/admin/users", layer: authz.LayerIdentityPolicy, explicit: true, stmt: `Statement[0] (Sid "NoAdmin")`,
-			msg: "User: " + lt.DaveARN + " is not authorized to perform: vpc-lattice-svcs:Invoke on resource: SVC/admin/users with an explicit deny in a identity-based policy"},
+			msg: "User: " + lt.DaveARN + " is not authorized to perform: vpc-lattice-svcs:Invoke on resource: SVC/admin/users with an explicit deny in an identity-based policy"},
 		{name: "identity deny does not touch other paths", sn: iam(allowAll), svc: iam(allowAll), key: lt.DaveKey, path: "/orders", allowed: true, layer: authz.LayerAllowed},
 		{name: "explicit deny in network policy wins over service allow", sn: iam(denyOther), svc: iam(allowAll), key: lt.CarolKey, layer: authz.LayerServiceNetworkPolicy, explicit: true, stmt: `Statement[1] (Sid "NoOther")`,
 			msg: "User: " + lt.CarolARN + " is not authorized to perform: vpc-lattice-svcs:Invoke on resource: SVC/orders with an explicit deny in a network-based policy"},
