@@ -17,3 +17,10 @@ var Policies embed.FS
 //
 //go:embed zero-trust-lab/*.yaml
 var ZeroTrustLab embed.FS
+
+// PrivateLink holds the PrivateLink example: privatelink/config.yaml is the
+// whole configuration before the provider accepts the consumer's
+// connection, and privatelink/accepted.yaml the network section after.
+//
+//go:embed privatelink/*.yaml
+var PrivateLink embed.FS
