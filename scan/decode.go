@@ -68,17 +68,16 @@ func (p *problems) at(path, format string, args ...any) {
 
 // line returns the line of path or of its nearest parent, 0 if unknown.
 func (p *problems) line(path string) int {
-	for path != "" {
+	for {
 		if l, ok := p.lines[path]; ok {
 			return l
 		}
 		i := strings.LastIndexAny(path, ".[")
-		if i < 0 {
-			break
+		if path == "" {
+			return 0
 		}
-		path = path[:i]
+		path = path[:max(i, 0)]
 	}
-	return 0
 }
 
 func (p *problems) err() error { return errors.Join(p.errs...) }
@@ -99,9 +98,7 @@ func decodeNode(p *problems, n *yaml.Node, path string, v reflect.Value) {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
-	if path != "" {
-		p.lines[path] = n.Line
-	}
+	p.lines[path] = n.Line
 	if v.CanAddr() && v.Addr().Type().Implements(nodeDecoderType) {
 		v.Addr().Interface().(nodeDecoder).decodeNode(p, n, path)
 		return

@@ -281,7 +281,7 @@ func (lr *liveRun) refused(ctx context.Context, c *plannedCall, sendErr error) (
 		return outcome{}, fmt.Errorf("%w, and the gateway reported no refused connection from %s", sendErr, from)
 	}
 	v := e.refusal.Verdict
-	return outcome{layer: string(v.Layer), explanation: string(v.Layer) + ": connection refused: " + v.String()}, nil
+	return outcome{layer: string(v.Layer), explanation: verdictText(v) + " (the gateway refused the connection)"}, nil
 }
 
 // callAPI calls a private API through the listener of its interface

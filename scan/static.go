@@ -96,9 +96,15 @@ func decideLattice(a *authz.Authorizer, st *snapshot.State, c *plannedCall) outc
 // model alone.
 func networkOutcome(v network.Verdict) outcome {
 	if v.Reachable {
-		return outcome{allowed: true, layer: string(authz.LayerAllowed), explanation: "allowed: " + v.String()}
+		return outcome{allowed: true, layer: string(authz.LayerAllowed), explanation: "allowed: " + v.Explanation()}
 	}
-	return outcome{layer: string(v.Layer), explanation: string(v.Layer) + ": " + v.String()}
+	return outcome{layer: string(v.Layer), explanation: verdictText(v)}
+}
+
+// verdictText describes a blocked flow as PrivateDecision.String does:
+// the layer, the explanation code and the blocking component, and why.
+func verdictText(v network.Verdict) string {
+	return string(v.Layer) + ": " + string(v.Code) + " at " + v.Component + ": " + v.Explanation()
 }
 
 // newAuthorizer returns the authorizer of a run.
