@@ -48,7 +48,14 @@ type problems struct {
 	file  string
 	lines map[string]int
 	errs  []error
+	// aliases counts the YAML aliases followed, which maxAliases bounds:
+	// aliases of aliases could otherwise make a small file decode into an
+	// enormous scenario.
+	aliases int
 }
+
+// maxAliases bounds the aliases one scenario may follow.
+const maxAliases = 1000
 
 func newProblems(file string) *problems {
 	return &problems{file: file, lines: map[string]int{}}
@@ -96,6 +103,12 @@ var nodeDecoderType = reflect.TypeFor[nodeDecoder]()
 // the right YAML type. It records the line of every path it visits.
 func decodeNode(p *problems, n *yaml.Node, path string, v reflect.Value) {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		if p.aliases++; p.aliases > maxAliases {
+			if p.aliases == maxAliases+1 {
+				p.at(path, "more than %d aliases (*name) are followed: write the scenario out", maxAliases)
+			}
+			return
+		}
 		n = n.Alias
 	}
 	p.lines[path] = n.Line
