@@ -20,11 +20,11 @@ import (
 	"github.com/trellisproject/trellis/snapshot"
 )
 
-// CallerPrefix is where live runs take the callers' source addresses:
+// callerPrefix is where live runs take the callers' source addresses:
 // each caller connects from its own address of 127.199.0.0/16, which the
 // gateway's source map translates to the address of the caller's network
 // interface.
-var CallerPrefix = netip.MustParsePrefix("127.199.0.0/16")
+var callerPrefix = netip.MustParsePrefix("127.199.0.0/16")
 
 // eventWait bounds how long a live run waits for the gateway to report
 // what it did with a call (its access-log line or its refusal), which it
@@ -56,7 +56,7 @@ func startLive(sc *Scenario, log *slog.Logger) (*liveRun, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if len(sc.Callers) > 250*250 {
-		return nil, fmt.Errorf("a live run gives each caller its own address of %s, and there are %d callers", CallerPrefix, len(sc.Callers))
+		return nil, fmt.Errorf("a live run gives each caller its own address of %s, and there are %d callers", callerPrefix, len(sc.Callers))
 	}
 	b, err := startBackends(sc.Backends)
 	if err != nil {
@@ -64,7 +64,7 @@ func startLive(sc *Scenario, log *slog.Logger) (*liveRun, error) {
 	}
 	lr := &liveRun{sc: sc, log: log, backends: b, addrs: map[string]netip.Addr{}, clients: map[string]*http.Client{},
 		events: make(chan liveEvent, 64)}
-	base := CallerPrefix.Addr().As4()
+	base := callerPrefix.Addr().As4()
 	for i, c := range sc.Callers {
 		// 127.199.1.1, 127.199.1.2, ...: no address ends in .0 or .255.
 		a := netip.AddrFrom4([4]byte{base[0], base[1], byte(1 + i/250), byte(1 + i%250)})
