@@ -16,6 +16,7 @@ import (
 
 	"github.com/trellisproject/trellis/authz"
 	"github.com/trellisproject/trellis/gateway"
+	"github.com/trellisproject/trellis/network"
 	"github.com/trellisproject/trellis/sigv4"
 	"github.com/trellisproject/trellis/snapshot"
 )
@@ -281,6 +282,11 @@ func (lr *liveRun) refused(ctx context.Context, c *plannedCall, sendErr error) (
 		return outcome{}, fmt.Errorf("%w, and the gateway reported no refused connection from %s", sendErr, from)
 	}
 	v := e.refusal.Verdict
+	if v.Layer == network.LayerNotFound {
+		// The gateway's configuration has no such endpoint, so there was
+		// no flow to evaluate.
+		return outcome{layer: string(v.Layer), explanation: fmt.Sprintf("not-found: %s: the configuration has no interface endpoint %s (the gateway refused the connection)", v.Code, e.refusal.Endpoint)}, nil
+	}
 	return outcome{layer: string(v.Layer), explanation: verdictText(v) + " (the gateway refused the connection)"}, nil
 }
 

@@ -149,3 +149,21 @@ func TestRunStages(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownEndpoint checks a call through an endpoint the configuration
+// does not have: not found, statically and live (where the gateway
+// refuses the connection).
+func TestUnknownEndpoint(t *testing.T) {
+	text := strings.Replace(validScenario, "route: vpce-aaaa0001", "route: vpce-ffff0001", 1)
+	sc, err := scan.Parse([]byte(text), "s.yaml", labFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	static, live := runBoth(t, sc)
+	for _, rep := range []*scan.Report{static, live} {
+		r := rep.Stages[0].Results[0]
+		if r.Actual != scan.Block || r.Layer != "not-found" || !strings.Contains(r.Explanation, "vpce-ffff0001") {
+			t.Errorf("%s: %+v", rep.Mode, r)
+		}
+	}
+}
