@@ -140,6 +140,24 @@ func (l *APIAccessLog) write(e *APIAccessLogEntry) error {
 	return err
 }
 
+// A Refusal is a connection to an interface endpoint that the gateway
+// closed at once because the network path from the caller to the endpoint
+// is closed (Config.OnRefusal).
+type Refusal struct {
+	// Endpoint is the interface endpoint's ID.
+	Endpoint string
+	// Peer is the connection's remote address as accepted, before the
+	// source map.
+	Peer netip.AddrPort
+	// Flow is the flow evaluated: the caller in the endpoint's VPC (after
+	// the source map) to the endpoint, tcp/443.
+	Flow network.Flow
+	// Verdict says where the flow was stopped: its Layer ("route", "nacl",
+	// "security-group", or "not-found" when the endpoint is not in the
+	// configuration), Code and Component.
+	Verdict network.Verdict
+}
+
 // connInfo is what the endpoint listener learned about a connection.
 type connInfo struct {
 	source netip.AddrPort // in the endpoint's VPC, after the source map
@@ -188,7 +206,13 @@ func (l *endpointListener) Accept() (net.Conn, error) {
 					l.g.log.Warn("flow log not written", "err", err)
 				}
 			}
+			if !ok {
+				v = network.Verdict{Layer: network.LayerNotFound, Code: network.CodeDestinationNotFound, Component: l.in.Endpoint}
+			}
 			l.g.log.Debug("connection refused by the network path", "endpoint", l.in.Endpoint, "source", src, "verdict", v.String())
+			if l.g.onRefusal != nil {
+				l.g.onRefusal(Refusal{Endpoint: l.in.Endpoint, Peer: ap, Flow: f, Verdict: v})
+			}
 			continue
 		}
 		return &endpointConn{Conn: c, l: l, f: f, v: v, start: now, info: connInfo{source: src}}, nil
