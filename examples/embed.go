@@ -1,5 +1,6 @@
 // Package examples holds the example policies and scenarios shipped with
-// trellis, embedded so that "trellis demo policies" runs without any files.
+// trellis, embedded so that "trellis demo" and "trellis demo policies" run
+// without any files.
 package examples
 
 import "embed"
@@ -13,7 +14,8 @@ var Policies embed.FS
 // ZeroTrustLab holds the zero-trust lab of issue 6 as native configuration
 // documents: zero-trust-lab/stage1.yaml is the whole starting
 // configuration, and stage2.yaml to stage5.yaml each hold the sections one
-// hardening stage replaces.
+// hardening stage replaces; zero-trust-lab/scenario.yaml is the scan of
+// its callers through those stages (package scan).
 //
 //go:embed zero-trust-lab/*.yaml
 var ZeroTrustLab embed.FS

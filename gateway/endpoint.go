@@ -177,6 +177,26 @@ func (l *APIAccessLog) write(e *APIAccessLogEntry) error {
 	return err
 }
 
+// A Refusal is a connection to an endpoint ingress that the gateway
+// closed at once because the network path from the caller to the endpoint
+// is closed (Config.OnRefusal).
+type Refusal struct {
+	// Endpoint is the interface endpoint's ID; empty for an ingress named
+	// by VPC and destination.
+	Endpoint string
+	// Peer is the connection's remote address as accepted, before the
+	// source map.
+	Peer netip.AddrPort
+	// Flow is the flow evaluated: the caller in the VPC (after the source
+	// map) to the endpoint (tcp/443 for private APIs, the listener port
+	// for an endpoint service) or to the ingress's destination.
+	Flow network.Flow
+	// Verdict says where the flow was stopped: its Layer ("route", "nacl",
+	// "security-group", or "not-found" when the endpoint is not in the
+	// configuration), Code and Component.
+	Verdict network.Verdict
+}
+
 // connInfo is what the endpoint listener learned about a connection.
 type connInfo struct {
 	source netip.AddrPort // in the endpoint's VPC, after the source map
@@ -272,8 +292,14 @@ func (l *endpointListener) Accept() (net.Conn, error) {
 					l.g.log.Warn("flow log not written", "err", err)
 				}
 			}
+			if !a.evaluated {
+				a.verdict = network.Verdict{Layer: network.LayerNotFound, Code: network.CodeDestinationNotFound, Component: l.in.Endpoint}
+			}
 			l.g.log.Debug("connection refused by the network path", "ingress", l.in.where(), "endpoint", l.in.Endpoint, "destination", l.in.Destination,
 				"source", src, "verdict", a.verdict.String())
+			if l.g.onRefusal != nil {
+				l.g.onRefusal(Refusal{Endpoint: l.in.Endpoint, Peer: ap, Flow: a.flow, Verdict: a.verdict})
+			}
 			continue
 		}
 		if a.service == nil && l.in.Endpoint == "" {

@@ -284,3 +284,35 @@ func labCall(client *http.Client, addr, host, path, key string, header http.Head
 	b, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b), err
 }
+
+// TestEndpointRefusalHook checks that OnRefusal hears of a connection the
+// network path closed, with the verdict's layer and component, and that
+// the caller sees only a closed connection.
+func TestEndpointRefusalHook(t *testing.T) {
+	st := labStates(t, "http://127.0.0.1:1")[4] // stage 5: the endpoint admits ServiceA's instances only
+	refusals := make(chan gateway.Refusal, 4)
+	g, err := gateway.New(gateway.Config{Region: "us-east-1", State: func() *snapshot.State { return st },
+		OnRefusal: func(r gateway.Refusal) { refusals <- r }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := g.StartEndpoints([]gateway.EndpointIngress{{Listen: "127.0.0.1:0", Endpoint: "vpce-aaaa0001",
+		SourceMap: []gateway.AddressMap{{From: netip.MustParsePrefix("127.199.0.0/16"), To: netip.MustParsePrefix("10.199.0.0/16")}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Shutdown(context.Background())
+	status, body, err := labCall(callerClient2("127.199.1.7"), run.Addrs()[0].String(), labHost("svcbapi001", "vpce-aaaa0001"), "/api/orders", "", nil)
+	if err == nil {
+		t.Fatalf("%d %s, want the connection closed", status, body)
+	}
+	select {
+	case r := <-refusals:
+		if r.Endpoint != "vpce-aaaa0001" || r.Peer.Addr() != netip.MustParseAddr("127.199.1.7") || r.Flow.SourceAddr != netip.MustParseAddr("10.199.1.7") ||
+			r.Verdict.Layer != "security-group" || r.Verdict.Component != "sg-aaaa0004" {
+			t.Errorf("refusal %+v: %s", r, r.Verdict.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no refusal reported")
+	}
+}

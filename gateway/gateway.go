@@ -68,6 +68,14 @@ type Config struct {
 	// APIAccessLog receives a line per call to a private API; nil writes
 	// none.
 	APIAccessLog *APIAccessLog
+	// OnRefusal, when not nil, is told of every connection to an interface
+	// endpoint that was refused because its network path is closed, with
+	// the verdict that closed it (layer, explanation code and blocking
+	// component), which the flow log's REJECT record does not carry. It
+	// runs in the endpoint's accept loop, so it must return quickly. The
+	// caller learns nothing from it: its connection is just closed, as a
+	// dropped SYN would leave it.
+	OnRefusal func(Refusal)
 	// Rand returns a number in [0, n) to choose among weighted target
 	// groups and among targets; nil means math/rand/v2's IntN.
 	Rand func(n int) int
@@ -98,6 +106,8 @@ type Gateway struct {
 	flowLog *FlowLog
 	// apiLog records calls to private APIs.
 	apiLog *APIAccessLog
+	// onRefusal is Config.OnRefusal.
+	onRefusal func(Refusal)
 	// http1 and http2 reach targets of HTTP1 and of HTTP2/GRPC target
 	// groups.
 	http1, http2 http.RoundTripper
@@ -131,7 +141,7 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.State == nil {
 		return nil, errors.New("gateway: Config.State is required")
 	}
-	g := &Gateway{region: cfg.Region, state: cfg.State, clock: cfg.Clock, log: cfg.Logger, logs: cfg.AccessLogs, rand: cfg.Rand, flowLog: cfg.FlowLog, apiLog: cfg.APIAccessLog}
+	g := &Gateway{region: cfg.Region, state: cfg.State, clock: cfg.Clock, log: cfg.Logger, logs: cfg.AccessLogs, rand: cfg.Rand, flowLog: cfg.FlowLog, apiLog: cfg.APIAccessLog, onRefusal: cfg.OnRefusal}
 	g.health, g.metrics = cfg.Health, cfg.Metrics
 	g.serviceDialTimeout, g.serviceIdleTimeout = cfg.ServiceDialTimeout, cfg.ServiceIdleTimeout
 	if g.serviceDialTimeout <= 0 {

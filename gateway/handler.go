@@ -136,7 +136,7 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Route: Host to a service of a service network this VPC is
 	// associated with, then to a listener.
 	host := hostOnly(r.Host)
-	svc, sn, va := h.resolve(snap, host)
+	svc, sn, va := snap.ServiceForVPC(h.in.VPC, host)
 	if svc == nil {
 		// No subscription covers a name nobody here serves: no log.
 		plain(rec, http.StatusNotFound, "NotFoundException: no service named "+host+" is reachable from this VPC")
@@ -250,26 +250,6 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.send(rec, r, fw)
 	x.upstreamTime = g.clock().Sub(t0)
 	x.failure = fw.failure
-}
-
-// resolve finds the service named host that is associated with a service
-// network this ingress's VPC is associated with. Services of other
-// networks do not exist for this VPC.
-func (h *ingressHandler) resolve(snap *model.Snapshot, host string) (*model.Service, *model.ServiceNetwork, *model.ServiceNetworkVPCAssociation) {
-	vas := snap.VPCAssociationsOfVPC(h.in.VPC)
-	for _, svc := range snap.ServicesByHost(host) {
-		for _, va := range vas {
-			for _, sa := range snap.ServiceAssociationsOfService(svc.ID) {
-				if sa.ServiceNetworkID != va.ServiceNetworkID {
-					continue
-				}
-				if sn, ok := snap.ServiceNetwork(va.ServiceNetworkID); ok {
-					return svc, sn, va
-				}
-			}
-		}
-	}
-	return nil, nil, nil
 }
 
 // isSigned reports whether a request carries a SigV4 or SigV4A signature,

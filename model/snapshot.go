@@ -377,6 +377,29 @@ func (s *Snapshot) ServicesByHost(host string) []*Service {
 	return s.byHost[strings.ToLower(strings.TrimSuffix(host, "."))]
 }
 
+// ServiceForVPC finds the service named host (its DNS name or custom
+// domain name) that a caller in the VPC reaches: one associated with a
+// service network the VPC is associated with, and that network and VPC
+// association. Services of other networks do not exist for the VPC, so
+// all three are nil. The gateway routes by it and the scanner decides by
+// it, so both find the same service.
+func (s *Snapshot) ServiceForVPC(vpcID, host string) (*Service, *ServiceNetwork, *ServiceNetworkVPCAssociation) {
+	vas := s.VPCAssociationsOfVPC(vpcID)
+	for _, svc := range s.ServicesByHost(host) {
+		for _, va := range vas {
+			for _, sa := range s.ServiceAssociationsOfService(svc.ID) {
+				if sa.ServiceNetworkID != va.ServiceNetworkID {
+					continue
+				}
+				if sn, ok := s.ServiceNetwork(va.ServiceNetworkID); ok {
+					return svc, sn, va
+				}
+			}
+		}
+	}
+	return nil, nil, nil
+}
+
 // Listeners returns the listeners of a service, by port.
 func (s *Snapshot) Listeners(serviceID string) []*Listener { return s.listenersByService[serviceID] }
 

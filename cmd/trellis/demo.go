@@ -15,10 +15,53 @@ import (
 )
 
 func newDemoCommand() *cobra.Command {
-	o := demoOptions{listen: "127.0.0.1:0", ingress: "127.0.0.1:0"}
+	var o labDemoOptions
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Run trellis with an example service network and show calls allowed and denied, and why",
+		Short: "Watch zero trust being built, layer by layer, on the zero-trust lab",
+		Long: `Run the zero-trust lab of examples/zero-trust-lab through trellis's gateway,
+one hardening stage at a time. ServiceA calls ServiceB's private API
+through an interface endpoint; two Lambda functions of its account and an
+instance of another account (at the same address, in its own VPC) should
+not get through. At each stage the demo says what the hardening step
+changed, sends every caller's call as a real request, signed with its role
+session or unsigned, from its own loopback address (which the gateway sees
+as the caller's VPC address), and shows which calls got through and the
+layer that stopped the others: ✘ marks a call the posture still gets wrong.
+
+Nothing needs to be set up, and nothing leaves the machine: the gateway and
+ServiceB's order history run in this process, on loopback. Each caller
+connects from an address of 127.199.0.0/16, which Linux routes to the
+loopback; elsewhere, use --static, which decides the same calls without
+sending them.
+
+Exit status: 0 when the last stage lets through exactly the calls it should,
+1 otherwise.
+
+"trellis demo lattice" runs a VPC Lattice service network set up through the
+control plane's APIs; "trellis demo policies" runs the policy engine alone.`,
+		Example: `  trellis demo
+  trellis demo --static
+  trellis scan examples/zero-trust-lab --all-stages --live   # the same, from the files
+  trellis demo lattice --once
+  trellis demo policies`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runLabDemo(ctx, o, cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().BoolVar(&o.static, "static", false, "decide the calls without starting the gateway or sending anything")
+	cmd.AddCommand(newDemoLatticeCommand(), newDemoPoliciesCommand())
+	return cmd
+}
+
+func newDemoLatticeCommand() *cobra.Command {
+	o := demoOptions{listen: "127.0.0.1:0", ingress: "127.0.0.1:0"}
+	cmd := &cobra.Command{
+		Use:   "lattice",
+		Short: "Run trellis with an example VPC Lattice service network and show calls allowed and denied, and why",
 		Long: `Start trellis on this machine with its defaults, set up a small example
 through its APIs, send calls through its gateway and show, for each, whether
 it was allowed and why. Nothing needs to be set up.
@@ -36,12 +79,10 @@ temporary directory, deleted on exit, unless --data names one (new or empty).
 The demo identities' access keys are throwaway: they are written to
 DATA/demo-credentials and may be shown.
 
-Exit status: 0 when every call behaved as expected, 1 otherwise.
-
-"trellis demo policies" runs the policy engine alone on the example policies.`,
-		Example: `  trellis demo
-  trellis demo --once
-  trellis demo --data ./demo --listen 127.0.0.1:7400 --ingress 127.0.0.1:8080`,
+Exit status: 0 when every call behaved as expected, 1 otherwise.`,
+		Example: `  trellis demo lattice
+  trellis demo lattice --once
+  trellis demo lattice --data ./demo --listen 127.0.0.1:7400 --ingress 127.0.0.1:8080`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -53,7 +94,6 @@ Exit status: 0 when every call behaved as expected, 1 otherwise.
 	cmd.Flags().StringVar(&o.listen, "listen", o.listen, "control plane address (HOST:PORT; port 0 picks a free one)")
 	cmd.Flags().StringVar(&o.ingress, "ingress", o.ingress, "gateway ingress address (HOST:PORT; port 0 picks a free one)")
 	cmd.Flags().BoolVar(&o.once, "once", false, "stop after the calls instead of running until Ctrl-C")
-	cmd.AddCommand(newDemoPoliciesCommand())
 	return cmd
 }
 

@@ -16,7 +16,7 @@ import (
 // behave as expected and the output must say how to send one's own.
 func TestDemoOnce(t *testing.T) {
 	isolateAWSEnvironment(t)
-	code, out, errOut := runCLI(t, "", "demo", "--once")
+	code, out, errOut := runCLI(t, "", "demo", "lattice", "--once")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -199,7 +199,7 @@ func TestDemoDataNotEmpty(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "x"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, _, errOut := runCLI(t, "", "demo", "--once", "--data", dir)
+	code, _, errOut := runCLI(t, "", "demo", "lattice", "--once", "--data", dir)
 	if code != exitUsage || !strings.Contains(errOut, "is not empty") {
 		t.Errorf("exit %d: %s", code, errOut)
 	}
@@ -228,5 +228,35 @@ func TestDemoScenarioCheck(t *testing.T) {
 				t.Errorf("check() = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestDemoLab runs "trellis demo", the zero-trust lab, live and static: it
+// introduces the callers, prints a table per stage with what the stage
+// changed, and succeeds because the last stage lets through only ServiceA.
+func TestDemoLab(t *testing.T) {
+	for _, args := range [][]string{{"demo"}, {"demo", "--static"}} {
+		code, out, errOut := runCLI(t, "", args...)
+		if code != 0 {
+			t.Errorf("%v: exit %d\n%s\n%s", args, code, out, errOut)
+		}
+		mode := "live"
+		if len(args) > 1 {
+			mode = "static"
+		}
+		for _, want := range []string{
+			"trellis demo: zero trust, built one layer at a time",
+			"  unexpected-4  an EC2 instance of account 444455556666",
+			"zero-trust-lab, " + mode + ": stage 1 of 5, start\n",
+			"  GET /orders requires AWS_IAM authorization, and ServiceA signs its calls\n",
+			"zero-trust-lab, " + mode + ": stage 5 of 5, security-group\n",
+			"3 of 6 calls behaved as desired.",
+			"26 of 30 calls behaved as desired over 5 stages.",
+			"trellis demo lattice",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%v: the output lacks %q:\n%s", args, want, out)
+			}
+		}
 	}
 }

@@ -77,6 +77,6 @@ Start with "trellis demo", then see "trellis policy --help".`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newPolicyCommand(), newDemoCommand(), newServeCommand(),
-		newApplyCommand(), newExportCommand(), newGetCommand(), newCurlCommand())
+		newApplyCommand(), newExportCommand(), newGetCommand(), newCurlCommand(), newScanCommand())
 	return root
 }
