@@ -22,7 +22,9 @@ var ZeroTrustLab embed.FS
 
 // PrivateLink holds the PrivateLink example: privatelink/config.yaml is the
 // whole configuration before the provider accepts the consumer's
-// connection, and privatelink/accepted.yaml the network section after.
+// connection, privatelink/accepted.yaml the network section after,
+// privatelink/serve.yaml the settings to run it with "trellis serve", and
+// privatelink/scenario.yaml the scan of its callers (package scan).
 //
 //go:embed privatelink/*.yaml
 var PrivateLink embed.FS
