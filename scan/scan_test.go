@@ -125,6 +125,21 @@ func TestPrivateLink(t *testing.T) {
 	if want := "target orders-via-endpoint: port 8443 is not the listener port 80 of vpce-svc-aaaa0001: leave port out"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("a port other than the listener's: %v, want %q", err, want)
 	}
+	// A name that is no endpoint service's is not found, live too (the
+	// gateway refuses the connection with the verdict).
+	unknown := strings.Replace(string(text), "  - {name: internet,", "  - {name: nowhere, dnsName: nowhere.example}\n  - {name: internet,", 1) +
+		"    calls: [{caller: orders-client, target: nowhere, desired: block}]\n"
+	usc, err := scan.Parse([]byte(unknown), "pl.yaml", func(name string) ([]byte, error) { return examples.PrivateLink.ReadFile("privatelink/" + name) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	us, ul := runBoth(t, usc)
+	for _, rep := range []*scan.Report{us, ul} {
+		rs := rep.Stages[1].Results
+		if r := rs[len(rs)-1]; r.Target != "nowhere" || r.Layer != "not-found" || r.Route != "none" || !strings.Contains(r.Explanation, "trellis does not model public DNS") {
+			t.Errorf("%s: %+v", rep.Mode, r)
+		}
+	}
 	// At the last stage, which trellis scan runs by default, every call
 	// behaves as desired: the scan passes.
 	rep, err := scan.Run(context.Background(), sc, scan.Options{Stages: []string{"accepted"}})
