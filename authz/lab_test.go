@@ -78,7 +78,7 @@ func TestZeroTrustLab(t *testing.T) {
 		want     [5]authz.Layer
 	}{
 		{"ServiceA instance", "eni-aaaa0001", "vpce-aaaa0001", keyServiceA, 2, "svcbapi001", [5]authz.Layer{allowed, allowed, allowed, allowed, allowed}},
-		{"ServiceA, unknown API", "eni-aaaa0001", "vpce-aaaa0001", keyServiceA, 2, "x9y8z7w6v5", [5]authz.Layer{nf, nf, nf, nf, nf}},
+		{"ServiceA, unknown API", "eni-aaaa0001", "vpce-aaaa0001", keyServiceA, 2, "x9y8z7w6v5", [5]authz.Layer{allowed, allowed, allowed, ep, ep}},
 		{"Lambda in 10.199.1.0/24, unsigned", "eni-aaaa0002", "vpce-aaaa0001", "", 0, "svcbapi001", [5]authz.Layer{rp, authn, authn, ep, sg}},
 		{"Lambda in 10.199.1.0/24, signed without permission", "eni-aaaa0002", "vpce-aaaa0001", keyLambda, 1, "svcbapi001", [5]authz.Layer{rp, rp, ip, ep, sg}},
 		{"Lambda in 10.199.0.0/24, unsigned", "eni-aaaa0003", "vpce-aaaa0001", "", 0, "svcbapi001", [5]authz.Layer{allowed, authn, authn, ep, sg}},
@@ -161,7 +161,9 @@ func TestZeroTrustLabDiagnostics(t *testing.T) {
 			c.Stage = "prod"
 			return c
 		}(), layer: authz.LayerNotFound, message: "Forbidden", str: "not-found: stage"},
-		{name: "unknown API", stage: 1, call: call("eni-aaaa0003", "vpce-aaaa0001", "x9y8z7w6v5", "GET", "/orders"),
+		{name: "unknown API", stage: 1, call: call("eni-aaaa0003", "vpce-aaaa0001", "a0b1c2d3e4", "GET", "/orders"),
+			layer: authz.LayerNotFound, message: "Forbidden", str: "not-found: api"},
+		{name: "API not associated with the endpoint", stage: 1, call: call("eni-bbbb0001", "vpce-bbbb0001", "x9y8z7w6v5", "GET", "/orders"),
 			layer: authz.LayerNotFound, message: "Forbidden", str: "not-found: api"},
 		{name: "bad signature", stage: 1, call: func() *authz.PrivateCall {
 			c := call("eni-aaaa0003", "vpce-aaaa0001", "svcbapi001", "GET", "/orders")

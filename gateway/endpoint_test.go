@@ -32,10 +32,12 @@ func labStates(t *testing.T, backend string) []*snapshot.State {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for r := range doc.APIs.RestAPIs[0].Resources {
-			ms := doc.APIs.RestAPIs[0].Resources[r].Methods
-			for m := range ms {
-				ms[m].Integration.URI = strings.Replace(ms[m].Integration.URI, "http://127.0.0.1:8081", backend, 1)
+		toBackend := strings.NewReplacer("http://127.0.0.1:8081", backend, "http://127.0.0.1:8082", backend)
+		for _, api := range doc.APIs.RestAPIs {
+			for _, res := range api.Resources {
+				for m := range res.Methods {
+					res.Methods[m].Integration.URI = toBackend.Replace(res.Methods[m].Integration.URI)
+				}
 			}
 		}
 		nw, apis, err := snapshot.BuildPrivateAPIs(*doc.Network, *doc.APIs)
@@ -111,7 +113,7 @@ func TestPrivateAPIsEndToEnd(t *testing.T) {
 		want                                  [5]string
 	}{
 		{"ServiceA", "127.199.0.10", srvA, "vpce-aaaa0001", zerotrustlab.KeyServiceA, "svcbapi001", 2, [5]string{ok, ok, ok, ok, ok}},
-		{"ServiceA, unknown API", "127.199.0.10", srvA, "vpce-aaaa0001", zerotrustlab.KeyServiceA, "x9y8z7w6v5", 2, [5]string{forbid, forbid, forbid, forbid, forbid}},
+		{"ServiceA, unknown API", "127.199.0.10", srvA, "vpce-aaaa0001", zerotrustlab.KeyServiceA, "x9y8z7w6v5", 2, [5]string{ok, ok, ok, denied, denied}},
 		{"Lambda 10.199.1.7 unsigned", "127.199.1.7", srvA, "vpce-aaaa0001", "", "svcbapi001", 0, [5]string{denied, noToken, noToken, denied, closed}},
 		{"Lambda 10.199.1.7 signed", "127.199.1.7", srvA, "vpce-aaaa0001", zerotrustlab.KeyLambda, "svcbapi001", 1, [5]string{denied, denied, denied, denied, closed}},
 		{"Lambda 10.199.0.20 unsigned", "127.199.0.20", srvA, "vpce-aaaa0001", "", "svcbapi001", 0, [5]string{ok, noToken, noToken, denied, closed}},
