@@ -19,3 +19,12 @@ var Policies embed.FS
 //
 //go:embed zero-trust-lab/*.yaml
 var ZeroTrustLab embed.FS
+
+// PrivateLink holds the PrivateLink example: privatelink/config.yaml is the
+// whole configuration before the provider accepts the consumer's
+// connection, privatelink/accepted.yaml the network section after,
+// privatelink/serve.yaml the settings to run it with "trellis serve", and
+// privatelink/scenario.yaml the scan of its callers (package scan).
+//
+//go:embed privatelink/*.yaml
+var PrivateLink embed.FS

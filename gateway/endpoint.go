@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/trellisproject/trellis/authz"
@@ -41,29 +42,65 @@ const (
 	HeaderVpceID = "X-Amzn-Vpce-Id"
 )
 
-// An EndpointIngress is an interface endpoint of the network section, as
-// an address callers connect to. The caller's network interface is found
-// from the connection's source address (after SourceMap) within the
-// endpoint's VPC, never from anything the caller sends.
+// An EndpointIngress is an address callers connect to, standing for an
+// interface endpoint of the network section: named by its ID (Endpoint),
+// or by what callers in a VPC dial (VPC and Destination), resolved in that
+// VPC on every connection. The caller's network interface is found from
+// the connection's source address (after SourceMap) within the VPC, never
+// from anything the caller sends.
+//
+// An endpoint to an endpoint service of the configuration (PrivateLink) is
+// a TCP proxy to the service's targets; any other endpoint serves private
+// REST APIs (execute-api) over HTTP. A Destination ingress is always a TCP
+// proxy.
 type EndpointIngress struct {
 	// Listen is the address to listen on, HOST:PORT, such as
 	// "127.0.0.1:8443".
 	Listen string `json:"listen"`
 	// Endpoint is the interface endpoint's ID, such as "vpce-aaaa0001".
-	Endpoint string `json:"endpoint"`
-	// SourceMap translates caller addresses into the endpoint's VPC, as
+	Endpoint string `json:"endpoint,omitempty"`
+	// VPC is the callers' VPC and Destination what they dial, HOST:PORT,
+	// where HOST is a DNS name (such as an endpoint service's private DNS
+	// name, "orders.provider.example:443") or an IPv4 address. They are
+	// set together, instead of Endpoint.
+	VPC         string `json:"vpc,omitempty"`
+	Destination string `json:"destination,omitempty"`
+	// SourceMap translates caller addresses into the VPC, as
 	// Ingress.SourceMap does.
 	SourceMap []AddressMap `json:"sourceMap,omitempty"`
+}
+
+// where names the ingress in errors and logs.
+func (e *EndpointIngress) where() string {
+	if e.Endpoint != "" {
+		return "endpoint " + e.Listen
+	}
+	return "endpoint ingress " + e.Listen
 }
 
 func (e *EndpointIngress) check() error {
 	if _, _, err := net.SplitHostPort(e.Listen); err != nil {
 		return fmt.Errorf("endpoint %q: the listen address must be HOST:PORT: %v", e.Listen, err)
 	}
-	if !strings.HasPrefix(e.Endpoint, "vpce-") {
-		return fmt.Errorf("endpoint %s: %q is not an interface endpoint ID such as vpce-0123456789abcdef0", e.Listen, e.Endpoint)
+	switch {
+	case e.Endpoint != "" && (e.VPC != "" || e.Destination != ""):
+		return fmt.Errorf("%s: give either endpoint, or vpc and destination, not both", e.where())
+	case e.Endpoint != "":
+		if !strings.HasPrefix(e.Endpoint, "vpce-") {
+			return fmt.Errorf("%s: %q is not an interface endpoint ID such as vpce-0123456789abcdef0", e.where(), e.Endpoint)
+		}
+	case e.VPC == "" && e.Destination == "":
+		return fmt.Errorf("%s: name the interface endpoint (endpoint: vpce-...), or the callers' VPC and what they dial (vpc and destination)", e.where())
+	default:
+		var v model.Validator
+		if !v.VPCID("vpc", e.VPC) {
+			return fmt.Errorf("%s: vpc %q is not a VPC ID (vpc- and 8 or 17 characters of 0-9 a-z)", e.where(), e.VPC)
+		}
+		if _, err := parseDestination(e.Destination); err != nil {
+			return fmt.Errorf("%s: destination %v", e.where(), err)
+		}
 	}
-	return checkSourceMap("endpoint "+e.Listen, e.SourceMap)
+	return checkSourceMap(e.where(), e.SourceMap)
 }
 
 // FlowLog writes VPC Flow Logs (version 2) records, one per line; it is
@@ -140,17 +177,19 @@ func (l *APIAccessLog) write(e *APIAccessLogEntry) error {
 	return err
 }
 
-// A Refusal is a connection to an interface endpoint that the gateway
+// A Refusal is a connection to an endpoint ingress that the gateway
 // closed at once because the network path from the caller to the endpoint
 // is closed (Config.OnRefusal).
 type Refusal struct {
-	// Endpoint is the interface endpoint's ID.
+	// Endpoint is the interface endpoint's ID; empty for an ingress named
+	// by VPC and destination.
 	Endpoint string
 	// Peer is the connection's remote address as accepted, before the
 	// source map.
 	Peer netip.AddrPort
-	// Flow is the flow evaluated: the caller in the endpoint's VPC (after
-	// the source map) to the endpoint, tcp/443.
+	// Flow is the flow evaluated: the caller in the VPC (after the source
+	// map) to the endpoint (tcp/443 for private APIs, the listener port
+	// for an endpoint service) or to the ingress's destination.
 	Flow network.Flow
 	// Verdict says where the flow was stopped: its Layer ("route", "nacl",
 	// "security-group", or "not-found" when the endpoint is not in the
@@ -165,30 +204,77 @@ type connInfo struct {
 
 type connInfoKey struct{}
 
-// endpointListener admits connections whose network path to the endpoint
-// is open, and closes the others at once.
+// endpointListener admits connections whose network path is open, and
+// closes the others at once. It hands connections to private APIs to the
+// HTTP server and proxies the others to their endpoint service itself.
 type endpointListener struct {
 	net.Listener
 	g  *Gateway
 	in EndpointIngress
+	// dest is the parsed Destination of a VPC ingress.
+	dest destination
+	// proxies runs the TCP proxies of admitted PrivateLink connections.
+	proxies *proxySet
+	// next spreads connections over a service's targets in turn.
+	next atomic.Uint32
 }
 
-func (l *endpointListener) flow(src netip.AddrPort) (network.Flow, network.Verdict, bool) {
+// admission is what the network said about one connection.
+type admission struct {
+	flow    network.Flow
+	verdict network.Verdict
+	// evaluated is false when the configuration has no network, or not
+	// the endpoint: the connection is closed without a flow log record.
+	evaluated bool
+	// service is the endpoint service the connection goes to, when it
+	// goes to one (and is then proxied over TCP).
+	service *network.Service
+}
+
+// admit evaluates the network path of a connection from src, with the
+// configuration current when it arrives.
+func (l *endpointListener) admit(src netip.AddrPort) admission {
 	st := l.g.state()
 	if st == nil || st.Network == nil {
-		return network.Flow{}, network.Verdict{}, false
+		return admission{}
 	}
-	ep, ok := st.Network.EndpointByID(l.in.Endpoint)
-	if !ok {
-		return network.Flow{}, network.Verdict{}, false
+	n := st.Network
+	f := network.Flow{SourceAddr: src.Addr(), SourcePort: src.Port(), Protocol: network.TCP}
+	var svc *network.Service
+	if l.in.Endpoint != "" {
+		ep, ok := n.EndpointByID(l.in.Endpoint)
+		if !ok {
+			return admission{}
+		}
+		f.SourceVPC, f.DestEndpoint, f.DestPort = ep.VPC, ep.ID, authz.HTTPSPort
+		if s, ok := n.ServiceByID(ep.Service); ok {
+			svc, f.DestPort = &s, s.ListenerPort
+		}
+	} else {
+		f.SourceVPC, f.DestName, f.DestAddr, f.DestPort = l.in.VPC, l.dest.name, l.dest.addr, l.dest.port
 	}
-	f := network.Flow{SourceVPC: ep.VPC, SourceAddr: src.Addr(), SourcePort: src.Port(),
-		DestEndpoint: ep.ID, Protocol: network.TCP, DestPort: authz.HTTPSPort}
-	return f, st.Network.Evaluate(f), true
+	v := n.Evaluate(f)
+	if l.in.Endpoint == "" && v.Reachable {
+		svc = serviceBehind(n, v.Destination.Interface)
+	}
+	return admission{flow: f, verdict: v, evaluated: true, service: svc}
 }
 
-// Accept returns the next connection whose network path to the endpoint
-// is open; the others are closed and logged as REJECT.
+// serviceBehind returns the endpoint service an interface leads to, when it
+// is an interface endpoint's to one.
+func serviceBehind(n *network.Network, ifaceID string) *network.Service {
+	i, _ := n.InterfaceByID(ifaceID)
+	ep, _ := n.EndpointByID(i.Endpoint)
+	s, ok := n.ServiceByID(ep.Service)
+	if !ok {
+		return nil
+	}
+	return &s
+}
+
+// Accept returns the next connection to a private API whose network path
+// is open. Connections whose path is closed are closed and logged as
+// REJECT; admitted connections to an endpoint service are proxied.
 func (l *endpointListener) Accept() (net.Conn, error) {
 	for {
 		c, err := l.Listener.Accept()
@@ -197,25 +283,38 @@ func (l *endpointListener) Accept() (net.Conn, error) {
 		}
 		ap := addrPort(c.RemoteAddr().String())
 		src := netip.AddrPortFrom(mapSource(l.in.SourceMap, ap.Addr()), ap.Port())
-		f, v, ok := l.flow(src)
+		a := l.admit(src)
 		now := l.g.clock()
-		if !ok || !v.Reachable {
+		if !a.evaluated || !a.verdict.Reachable {
 			c.Close()
-			if ok {
-				if err := l.g.flowLog.record(f, v, network.Counters{Packets: 1, Bytes: 60, Start: now, End: now}); err != nil {
+			if a.evaluated {
+				if err := l.g.flowLog.record(a.flow, a.verdict, network.Counters{Packets: 1, Bytes: 60, Start: now, End: now}); err != nil {
 					l.g.log.Warn("flow log not written", "err", err)
 				}
 			}
-			if !ok {
-				v = network.Verdict{Layer: network.LayerNotFound, Code: network.CodeDestinationNotFound, Component: l.in.Endpoint}
+			if !a.evaluated {
+				a.verdict = network.Verdict{Layer: network.LayerNotFound, Code: network.CodeDestinationNotFound, Component: l.in.Endpoint}
 			}
-			l.g.log.Debug("connection refused by the network path", "endpoint", l.in.Endpoint, "source", src, "verdict", v.String())
+			l.g.log.Debug("connection refused by the network path", "ingress", l.in.where(), "endpoint", l.in.Endpoint, "destination", l.in.Destination,
+				"source", src, "verdict", a.verdict.String())
 			if l.g.onRefusal != nil {
-				l.g.onRefusal(Refusal{Endpoint: l.in.Endpoint, Peer: ap, Flow: f, Verdict: v})
+				l.g.onRefusal(Refusal{Endpoint: l.in.Endpoint, Peer: ap, Flow: a.flow, Verdict: a.verdict})
 			}
 			continue
 		}
-		return &endpointConn{Conn: c, l: l, f: f, v: v, start: now, info: connInfo{source: src}}, nil
+		if a.service == nil && l.in.Endpoint == "" {
+			// The path is open, but not to an endpoint service: to the
+			// internet, say, where trellis does not forward.
+			c.Close()
+			l.g.log.Warn("connection closed: the network path is open, but trellis forwards only to endpoint services",
+				"ingress", l.in.where(), "destination", l.in.Destination, "source", src, "verdict", a.verdict.String())
+			continue
+		}
+		ec := &endpointConn{Conn: c, l: l, f: a.flow, v: a.verdict, start: now, info: connInfo{source: src}}
+		if a.service == nil {
+			return ec, nil
+		}
+		l.proxies.start(l, ec, a.service)
 	}
 }
 
@@ -246,6 +345,10 @@ func (c *endpointConn) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// CloseWrite shuts down the writing side of the caller's connection, so
+// that the caller reads the end of the target's answer.
+func (c *endpointConn) CloseWrite() error { return closeWrite(c.Conn) }
 
 // Close closes the connection once and writes its ACCEPT record.
 func (c *endpointConn) Close() error {
@@ -464,13 +567,17 @@ func apiError(w http.ResponseWriter, status int, errType, msg string) {
 }
 
 // StartEndpoints listens on every endpoint ingress and serves the private
-// APIs behind them until Shutdown.
+// APIs and endpoint services behind them until Shutdown.
 func (g *Gateway) StartEndpoints(ins []EndpointIngress) (*Running, error) {
-	r := &Running{errs: make(chan error, len(ins))}
+	r := &Running{errs: make(chan error, len(ins)), proxies: newProxySet()}
 	for _, in := range ins {
 		if err := in.check(); err != nil {
 			r.Shutdown(context.Background())
 			return nil, err
+		}
+		var dest destination
+		if in.Destination != "" {
+			dest, _ = parseDestination(in.Destination) // check validated it
 		}
 		ln, err := net.Listen("tcp", in.Listen)
 		if err != nil {
@@ -492,7 +599,7 @@ func (g *Gateway) StartEndpoints(ins []EndpointIngress) (*Running, error) {
 		r.servers = append(r.servers, srv)
 		r.addrs = append(r.addrs, ln.Addr())
 		r.wg.Add(1)
-		el := &endpointListener{Listener: ln, g: g, in: in}
+		el := &endpointListener{Listener: ln, g: g, in: in, dest: dest, proxies: r.proxies}
 		go func() {
 			defer r.wg.Done()
 			if err := srv.Serve(el); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -6,10 +6,12 @@
 // forward it to a target with the caller's identity in headers, writing
 // an access-log line with VPC Lattice's field names.
 //
-// It also serves private REST APIs through interface endpoints
-// (StartEndpoints): a connection is admitted only when the network path
-// from the caller to the endpoint is open (with a flow log record either
-// way), and each request is authenticated for execute-api, decided by
+// It also serves interface endpoints (StartEndpoints): a connection is
+// admitted only when the network path from the caller to the endpoint is
+// open (with a flow log record either way). Through an endpoint to an
+// endpoint service (PrivateLink) the connection is proxied over TCP to one
+// of the service's targets; through any other endpoint each request is to
+// a private REST API, authenticated for execute-api, decided by
 // authz.DecidePrivate and forwarded to the method's HTTP integration.
 //
 // Every request works from one snapshot.State, taken when it starts; a
@@ -82,6 +84,13 @@ type Config struct {
 	Health *HealthChecker
 	// Metrics, when not nil, records every request.
 	Metrics *Metrics
+	// ServiceDialTimeout bounds connecting to one target of an endpoint
+	// service; zero means DefaultServiceDialTimeout.
+	ServiceDialTimeout time.Duration
+	// ServiceIdleTimeout closes a connection to an endpoint service that
+	// carried no data either way for this long; zero means
+	// DefaultServiceIdleTimeout.
+	ServiceIdleTimeout time.Duration
 }
 
 // A Gateway serves the data plane. It is safe for concurrent use.
@@ -109,6 +118,9 @@ type Gateway struct {
 	// health and metrics are optional (nil).
 	health  *HealthChecker
 	metrics *Metrics
+	// serviceDialTimeout and serviceIdleTimeout bound the TCP proxy to
+	// endpoint services.
+	serviceDialTimeout, serviceIdleTimeout time.Duration
 
 	// verifier verifies signatures against one identity.Directory; it is
 	// rebuilt when the State's directory changes, so that a request is
@@ -131,6 +143,13 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g := &Gateway{region: cfg.Region, state: cfg.State, clock: cfg.Clock, log: cfg.Logger, logs: cfg.AccessLogs, rand: cfg.Rand, flowLog: cfg.FlowLog, apiLog: cfg.APIAccessLog, onRefusal: cfg.OnRefusal}
 	g.health, g.metrics = cfg.Health, cfg.Metrics
+	g.serviceDialTimeout, g.serviceIdleTimeout = cfg.ServiceDialTimeout, cfg.ServiceIdleTimeout
+	if g.serviceDialTimeout <= 0 {
+		g.serviceDialTimeout = DefaultServiceDialTimeout
+	}
+	if g.serviceIdleTimeout <= 0 {
+		g.serviceIdleTimeout = DefaultServiceIdleTimeout
+	}
 	if g.clock == nil {
 		g.clock = time.Now
 	}
@@ -234,6 +253,9 @@ type Running struct {
 	addrs   []net.Addr
 	wg      sync.WaitGroup
 	errs    chan error
+	// proxies are the TCP proxies to endpoint services (nil for VPC
+	// Lattice ingresses).
+	proxies *proxySet
 }
 
 // Start listens on every ingress and serves them until Shutdown.
@@ -271,14 +293,18 @@ func (r *Running) Addrs() []net.Addr { return r.addrs }
 // on its own.
 func (r *Running) Err() <-chan error { return r.errs }
 
-// Shutdown stops accepting connections and waits for requests in flight,
-// until ctx ends.
+// Shutdown stops accepting connections and waits for requests and proxied
+// connections in flight, until ctx ends; proxied connections still open
+// then are closed.
 func (r *Running) Shutdown(ctx context.Context) error {
 	var errs []error
 	for _, s := range r.servers {
 		errs = append(errs, s.Shutdown(ctx))
 	}
 	r.wg.Wait()
+	if r.proxies != nil {
+		errs = append(errs, r.proxies.wait(ctx))
+	}
 	return errors.Join(errs...)
 }
 

@@ -55,6 +55,9 @@ func Build(c Config) (*Network, error) {
 			ifaces:    map[string]*iface{},
 			byAddr:    map[addrKey]*iface{},
 			endpoints: map[string]*endpoint{},
+			services:  map[string]*Service{},
+
+			serviceByDNS: map[string]*Service{},
 		},
 		tables:   map[string]*routeTable{},
 		acls:     map[string]*networkACL{},

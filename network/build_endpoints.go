@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/trellisproject/trellis/policy"
 )
@@ -149,10 +152,79 @@ func (b *builder) indexServices() {
 				b.addf(fmt.Sprintf("%s.allowedPrincipals[%d]", path, j), "%q is not an ARN or \"*\": name principals such as arn:aws:iam::111122223333:root", p)
 			}
 		}
+		svc := &Service{ID: cs.ID, Name: ServiceName(cs.Region, cs.ID), Account: cs.Account, Region: cs.Region,
+			AcceptanceRequired: cs.AcceptanceRequired, AllowedPrincipals: cs.AllowedPrincipals,
+			ListenerPort: DefaultListenerPort, Targets: b.targets(path+".targets", cs.Targets)}
+		switch {
+		case cs.ListenerPort == 0:
+		case cs.ListenerPort < 1 || cs.ListenerPort > 65535:
+			b.addf(path+".listenerPort", "%d is not a port: use 1-65535 (default %d)", cs.ListenerPort, DefaultListenerPort)
+		default:
+			svc.ListenerPort = uint16(cs.ListenerPort)
+		}
+		if cs.PrivateDNSName != "" {
+			name := canonicalName(cs.PrivateDNSName)
+			if problem := dnsNameProblem(name); problem != "" {
+				b.addf(path+".privateDnsName", "%q is not a DNS name: %s; use a name such as orders.provider.example", cs.PrivateDNSName, problem)
+			} else {
+				svc.PrivateDNSName = name
+			}
+		}
 		if ok {
-			b.services[ServiceName(cs.Region, cs.ID)] = i
+			b.services[svc.Name] = i
+			b.n.services[cs.ID] = svc
+			if _, taken := b.n.serviceByDNS[svc.PrivateDNSName]; svc.PrivateDNSName != "" && !taken {
+				b.n.serviceByDNS[svc.PrivateDNSName] = svc
+			}
 		}
 	}
+}
+
+// targets checks the addresses a service's load balancer forwards to.
+func (b *builder) targets(path string, targets []string) []string {
+	seen := map[string]bool{}
+	for j, t := range targets {
+		tp := fmt.Sprintf("%s[%d]", path, j)
+		host, port, err := net.SplitHostPort(t)
+		n, perr := strconv.Atoi(port)
+		switch {
+		case err != nil || host == "":
+			b.addf(tp, "%q is not HOST:PORT: give an address the load balancer forwards to, such as 127.0.0.1:9001", t)
+		case perr != nil || n < 1 || n > 65535:
+			b.addf(tp, "%q has no valid port: use 1-65535, such as 127.0.0.1:9001", t)
+		case seen[t]:
+			b.addf(tp, "%s is listed twice", t)
+		}
+		seen[t] = true
+	}
+	return targets
+}
+
+// dnsNameProblem says what is wrong with a lower-case DNS name, or returns
+// "" when it is valid: two or more labels of 1 to 63 letters, digits and
+// hyphens (not at either end of a label), 253 characters at most.
+func dnsNameProblem(name string) string {
+	if len(name) > 253 {
+		return "longer than 253 characters"
+	}
+	labels := strings.Split(name, ".")
+	if len(labels) < 2 {
+		return "it needs at least two labels"
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 {
+			return "each label between dots has 1 to 63 characters"
+		}
+		if l[0] == '-' || l[len(l)-1] == '-' {
+			return fmt.Sprintf("label %q starts or ends with a hyphen", l)
+		}
+		for i := 0; i < len(l); i++ {
+			if c := l[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+				return fmt.Sprintf("label %q has %q: use letters, digits and hyphens (trellis does not support wildcard names)", l, c)
+			}
+		}
+	}
+	return ""
 }
 
 // ServiceName returns the name of an endpoint service, which interface
@@ -188,6 +260,9 @@ func (b *builder) buildEndpoints() {
 		if k, linked := b.services[ce.ServiceName]; linked {
 			e.Service = b.c.EndpointServices[k].ID
 			e.svcHop = []string{e.Service}
+			if name := b.n.services[e.Service].PrivateDNSName; ce.PrivateDNS && name != "" {
+				b.answer(path+".privateDns", v, e, name)
+			}
 		}
 		groups := b.groupRefs(path+".securityGroups", ce.SecurityGroups, v)
 		for _, g := range groups {
@@ -228,6 +303,20 @@ func (b *builder) buildEndpoints() {
 			v.endpoints = append(v.endpoints, e)
 		}
 	}
+}
+
+// answer makes an endpoint answer for a private DNS name in its VPC.
+// AWS lets only one endpoint of a VPC have private DNS for a name.
+func (b *builder) answer(path string, v *vpc, e *endpoint, name string) {
+	if other, taken := v.names[name]; taken {
+		b.addf(path, "%s already answers for %s in %s: only one endpoint of a VPC can have private DNS for a name; turn privateDns off here", other.ID, name, v.id)
+		return
+	}
+	if v.names == nil {
+		v.names = map[string]*endpoint{}
+	}
+	v.names[name] = e
+	e.PrivateDNSName = name
 }
 
 // endpointPolicy compiles an endpoint's policy. It reports true when there
@@ -299,7 +388,10 @@ func (b *builder) buildConnections() {
 			a, err := policy.ParseARN(p)
 			return p == "*" || (err == nil && a.Account == e.Account)
 		}) {
-			b.addf(fmt.Sprintf("interfaceEndpoints[%d].serviceName", i), "account %s is not an allowed principal of %s: add \"arn:aws:iam::%s:root\" to its allowedPrincipals, or list the connection", e.Account, cs.ID, e.Account)
+			// AWS refuses to create such an endpoint; a consumer without
+			// permission has no endpoint, and its calls to the service's
+			// name find no route (docs/network.md).
+			b.addf(fmt.Sprintf("interfaceEndpoints[%d].serviceName", i), "account %s is not an allowed principal of %s, and AWS does not let it create an endpoint to the service: add \"arn:aws:iam::%s:root\" to the service's allowedPrincipals, list the connection (an endpoint created before its permission was removed keeps it), or remove this endpoint", e.Account, cs.ID, e.Account)
 		}
 	}
 }

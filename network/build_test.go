@@ -2,6 +2,7 @@ package network
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -124,7 +125,43 @@ func TestBuildRejects(t *testing.T) {
 			`endpointServices[0].allowedPrincipals[1]: "bob" is not an ARN or "*"`,
 			`endpointServices[0].connections[0].state: "open" is not a connection state`,
 			`endpointServices[0].connections[0].endpoint: vpce-aaaa0001 connects to "com.amazonaws.us-east-1.execute-api", not to com.amazonaws.vpce.us-east-1.vpce-svc-aaaa0001`,
-			`interfaceEndpoints[1].serviceName: account 444455556666 is not an allowed principal of vpce-svc-aaaa0001: add "arn:aws:iam::444455556666:root" to its allowedPrincipals`,
+			`interfaceEndpoints[1].serviceName: account 444455556666 is not an allowed principal of vpce-svc-aaaa0001, and AWS does not let it create an endpoint to the service: add "arn:aws:iam::444455556666:root" to the service's allowedPrincipals`,
+		}},
+		{"endpoint service traffic and DNS", func(c *Config) {
+			withService(false, []string{"*"})(c)
+			s := &c.EndpointServices[0]
+			s.Targets = []string{"127.0.0.1:9001", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:9001", ":80", "localhost:http"}
+			s.ListenerPort = 70000
+			s.PrivateDNSName = "orders"
+		}, []string{
+			`endpointServices[0].targets[1]: "127.0.0.1" is not HOST:PORT`,
+			`endpointServices[0].targets[2]: "127.0.0.1:0" has no valid port: use 1-65535`,
+			`endpointServices[0].targets[3]: 127.0.0.1:9001 is listed twice`,
+			`endpointServices[0].targets[4]: ":80" is not HOST:PORT`,
+			`endpointServices[0].targets[5]: "localhost:http" has no valid port`,
+			`endpointServices[0].listenerPort: 70000 is not a port: use 1-65535 (default 443)`,
+			`endpointServices[0].privateDnsName: "orders" is not a DNS name: it needs at least two labels`,
+		}},
+		{"private DNS names", func(c *Config) {
+			withService(false, []string{"*"})(c)
+			for _, bad := range []string{"*.provider.example", "-a.provider.example", "a..example", strings.Repeat("a", 64) + ".example"} {
+				c.EndpointServices = append(c.EndpointServices, EndpointService{ID: "vpce-svc-aaaa000" + strconv.Itoa(len(c.EndpointServices)+1),
+					Account: acctA, Region: "us-east-1", PrivateDNSName: bad})
+			}
+		}, []string{
+			`endpointServices[1].privateDnsName: "*.provider.example" is not a DNS name: label "*" has '*': use letters, digits and hyphens (trellis does not support wildcard names)`,
+			`endpointServices[2].privateDnsName: "-a.provider.example" is not a DNS name: label "-a" starts or ends with a hyphen`,
+			`endpointServices[3].privateDnsName: "a..example" is not a DNS name: each label between dots has 1 to 63 characters`,
+			`endpointServices[4].privateDnsName:`,
+		}},
+		{"two endpoints answer for one name in a VPC", func(c *Config) {
+			withService(false, []string{"*"})(c)
+			c.EndpointServices[0].PrivateDNSName = "Orders.Provider.Example."
+			second := c.InterfaceEndpoints[1]
+			second.ID, second.NetworkInterfaces = "vpce-bbbb0002", []EndpointInterface{{ID: "eni-bbbb00e2", Subnet: subnetB1, PrivateIP: "10.199.0.51"}}
+			c.InterfaceEndpoints = append(c.InterfaceEndpoints, second)
+		}, []string{
+			"interfaceEndpoints[2].privateDns: vpce-bbbb0001 already answers for orders.provider.example in vpc-bbbb0001: only one endpoint of a VPC can have private DNS for a name; turn privateDns off here",
 		}},
 		{"peering overlapping VPCs", func(c *Config) {
 			c.PeeringConnections = []PeeringConnection{{ID: "pcx-aaaabbbb", RequesterVPC: vpcA, AccepterVPC: vpcB}}

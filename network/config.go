@@ -232,7 +232,24 @@ type EndpointService struct {
 	// to the service with no connection listed is pendingAcceptance when
 	// acceptance is required and available otherwise.
 	Connections []Connection `json:"connections,omitempty"`
+	// PrivateDNSName is the service's private DNS name, such as
+	// "orders.provider.example": inside a VPC with an interface endpoint
+	// to the service that has PrivateDNS on, the name resolves to that
+	// endpoint. Elsewhere it resolves to nothing trellis models.
+	PrivateDNSName string `json:"privateDnsName,omitempty"`
+	// ListenerPort is the port of the load balancer's listener, which
+	// consumers connect to on the endpoint; default 443.
+	ListenerPort int `json:"listenerPort,omitempty"`
+	// Targets are what the service's Network Load Balancer forwards
+	// connections to, HOST:PORT each, such as "127.0.0.1:9001". Unlike
+	// the rest of the network section, these are real addresses: the
+	// gateway connects to them.
+	Targets []string `json:"targets,omitempty"`
 }
+
+// DefaultListenerPort is an endpoint service's listener port when the
+// configuration gives none.
+const DefaultListenerPort = 443
 
 // A Connection is an interface endpoint's connection to an endpoint
 // service.

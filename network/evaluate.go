@@ -17,14 +17,22 @@ type Flow struct {
 	SourceAddr netip.Addr
 
 	// The destination is DestEndpoint (an interface endpoint), else
-	// DestENI (a network interface), else DestAddr alone, which is
-	// resolved by the source subnet's route table: to an interface of the
-	// source VPC or of a peered VPC, or to the internet. With
-	// DestEndpoint, DestAddr picks one of the endpoint's interfaces;
-	// without it, the interface in the source's subnet, else in its
-	// Availability Zone, else the first.
+	// DestENI (a network interface), else DestName (a DNS name, resolved
+	// in the source VPC as ResolveName does), else DestAddr alone, which
+	// is resolved by the source subnet's route table: to an interface of
+	// the source VPC or of a peered VPC, or to the internet. With
+	// DestEndpoint or DestName, DestAddr picks one of the endpoint's
+	// interfaces; without it, the interface in the source's subnet, else
+	// in its Availability Zone, else the first.
+	//
+	// A DestName that no endpoint of the source VPC answers for is
+	// blocked at the route table (NO_ROUTE_TO_DESTINATION) when it is an
+	// endpoint service's private DNS name, since an endpoint service is
+	// reached only through an interface endpoint; any other name is not
+	// found, since trellis does not model public DNS.
 	DestEndpoint string
 	DestENI      string
+	DestName     string
 	DestAddr     netip.Addr
 
 	// Protocol is the IANA number of the connection's protocol.
@@ -83,6 +91,8 @@ type Peer struct {
 	VPC       string     `json:"vpc,omitempty"`
 	Account   string     `json:"account,omitempty"`
 	Addr      netip.Addr `json:"addr,omitzero"`
+	// Name is the DNS name the flow's destination was given by, if any.
+	Name string `json:"name,omitempty"`
 }
 
 // A Verdict is the result of evaluating a Flow: whether the connection can
@@ -219,6 +229,16 @@ func (e *evaluation) resolveDestination() bool {
 			return e.notFound(CodeDestinationNotFound, f.DestENI, missingInterface)
 		}
 		e.dst = i
+	case f.DestName != "":
+		ep := e.srcNet.vpc.resolve(f.DestName)
+		if ep == nil {
+			return e.unresolved()
+		}
+		e.dst = e.pickInterface(ep)
+		if e.dst == nil {
+			e.v.why.peer = f.DestAddr
+			return e.notFound(CodeDestinationNotFound, ep.ID, missingEndpointAddr)
+		}
 	case !f.DestAddr.IsValid():
 		return e.notFound(CodeDestinationNotFound, "", missingDestination)
 	}
@@ -246,12 +266,37 @@ func (e *evaluation) resolveDestination() bool {
 			e.dst = i
 		}
 	}
-	e.v.Destination = Peer{Addr: e.dstAddr}
+	e.v.Destination = Peer{Addr: e.dstAddr, Name: f.DestName}
 	if e.dst != nil {
 		dv := e.dst.subnet.vpc
-		e.v.Destination = Peer{Interface: e.dst.view.ID, VPC: dv.id, Account: dv.account, Addr: e.dstAddr}
+		e.v.Destination = Peer{Interface: e.dst.view.ID, VPC: dv.id, Account: dv.account, Addr: e.dstAddr, Name: f.DestName}
 	}
 	return true
+}
+
+// unresolved decides a flow to a DNS name that no endpoint of the source
+// VPC answers for. An endpoint service's private DNS name leads nowhere
+// without an endpoint: its load balancer has no address the caller's
+// route table can reach. trellis does not model public DNS, so any other
+// name is not found.
+func (e *evaluation) unresolved() bool {
+	name, w := e.f.DestName, &e.v.why
+	e.v.Destination = Peer{Name: name}
+	svc, ok := e.n.serviceByDNS[canonicalName(name)]
+	if !ok {
+		w.name = name
+		return e.notFound(CodeDestinationNotFound, e.srcNet.vpc.id, missingName)
+	}
+	t := e.srcNet.table
+	e.v.hops.add(t.hop)
+	w.subject, w.route, w.name, w.service = e.srcNet.id, noEndpointForName, name, svc.ID
+	for _, ep := range e.srcNet.vpc.endpoints {
+		if ep.Service == svc.ID {
+			w.target = ep.ID // an endpoint to the service, with private DNS off
+			break
+		}
+	}
+	return e.block(LayerRoute, CodeNoRoute, t.id)
 }
 
 // pickInterface chooses the endpoint interface a flow reaches.

@@ -25,6 +25,7 @@ const (
 	missingEndpointAddr
 	missingDestination
 	missingAddr
+	missingName
 )
 
 // routeProblem says why a route table blocked a flow.
@@ -34,6 +35,7 @@ const (
 	noMatchingRoute routeProblem = iota + 1
 	wrongTarget
 	noReturnRoute
+	noEndpointForName
 )
 
 // detail holds what Explanation needs to describe a verdict. Filling it
@@ -61,6 +63,9 @@ type detail struct {
 	// destPort is the flow's destination port; ports may since have
 	// become the return traffic's.
 	destPort uint16
+	// name is a DNS name no endpoint answered for, and service the
+	// endpoint service it belongs to.
+	name, service string
 }
 
 // traffic describes the traffic: "tcp/443", "udp/1024-65535", "icmp".
@@ -132,6 +137,13 @@ func (v Verdict) Explanation() string {
 			return fmt.Sprintf("%s has no route for %s", table, d.peer)
 		case noReturnRoute:
 			return fmt.Sprintf("%s has no route back to %s through %s, so replies to %s cannot return", table, d.peer, d.target, d.destVPC)
+		case noEndpointForName:
+			why := "no interface endpoint to it with private DNS"
+			if d.target != "" {
+				why = fmt.Sprintf("endpoint %s connects to it with private DNS off (call the endpoint's own DNS name, or turn privateDns on)", d.target)
+			}
+			return fmt.Sprintf("%s has no route to %s, the private DNS name of endpoint service %s: the service is reached only through an interface endpoint, and %s has %s",
+				table, d.name, d.service, v.Source.VPC, why)
 		}
 		sent := "routes it locally within " + v.Source.VPC
 		if d.target != "local" {
@@ -157,9 +169,11 @@ func (v Verdict) Explanation() string {
 		}
 		return fmt.Sprintf("interface endpoint %s has no network interface", d.subject)
 	case missingDestination:
-		return "the flow has no destination: give DestEndpoint, DestENI or DestAddr"
+		return "the flow has no destination: give DestEndpoint, DestENI, DestName or DestAddr"
 	case missingAddr:
 		return fmt.Sprintf("no network interface has address %s in %s", d.peer, d.subject)
+	case missingName:
+		return fmt.Sprintf("no interface endpoint of %s answers for %s, and it is no endpoint service's private DNS name; trellis does not model public DNS: give the address it resolves to", d.subject, d.name)
 	}
 	return "not evaluated"
 }

@@ -3,6 +3,7 @@ package network
 import (
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/trellisproject/trellis/policy"
 )
@@ -15,6 +16,10 @@ type Network struct {
 	ifaces    map[string]*iface
 	byAddr    map[addrKey]*iface
 	endpoints map[string]*endpoint
+	services  map[string]*Service
+	// serviceByDNS finds the endpoint service a private DNS name belongs
+	// to (the first declared, when several share it).
+	serviceByDNS map[string]*Service
 }
 
 // addrKey locates an address: addresses repeat across VPCs.
@@ -31,6 +36,8 @@ type vpc struct {
 	defaultACL          *networkACL
 	defaultSG           *securityGroup
 	endpoints           []*endpoint
+	// names are the private DNS names the VPC's endpoints answer for.
+	names map[string]*endpoint
 }
 
 // subnetOf returns the subnet of the VPC that holds addr, or nil.
@@ -198,6 +205,31 @@ type Endpoint struct {
 	Service string `json:"service,omitempty"`
 	// State is the connection's state: StateAvailable for AWS services.
 	State ConnectionState `json:"state"`
+	// PrivateDNSName is the endpoint service's private DNS name when the
+	// endpoint answers for it in its VPC (PrivateDNS is on and the
+	// service has one); empty otherwise.
+	PrivateDNSName string `json:"privateDnsName,omitempty"`
+}
+
+// A Service describes an endpoint service (AWS PrivateLink): a service
+// behind a Network Load Balancer that consumers reach through interface
+// endpoints. Slices are shared with the Network; do not modify them.
+type Service struct {
+	ID string `json:"id"`
+	// Name is what endpoints name the service by:
+	// "com.amazonaws.vpce.REGION.ID".
+	Name               string   `json:"serviceName"`
+	Account            string   `json:"account"`
+	Region             string   `json:"region"`
+	AcceptanceRequired bool     `json:"acceptanceRequired"`
+	AllowedPrincipals  []string `json:"allowedPrincipals"`
+	// PrivateDNSName is the service's private DNS name, in lower case;
+	// empty when it has none.
+	PrivateDNSName string `json:"privateDnsName,omitempty"`
+	// ListenerPort is the load balancer's listener port.
+	ListenerPort uint16 `json:"listenerPort"`
+	// Targets are the HOST:PORT addresses the load balancer forwards to.
+	Targets []string `json:"targets"`
 }
 
 type endpoint struct {
@@ -234,6 +266,43 @@ func (n *Network) EndpointByID(id string) (Endpoint, bool) {
 		return Endpoint{}, false
 	}
 	return e.Endpoint, true
+}
+
+// ServiceByID returns the endpoint service with the given ID.
+func (n *Network) ServiceByID(id string) (Service, bool) {
+	s, ok := n.services[id]
+	if !ok {
+		return Service{}, false
+	}
+	return *s, true
+}
+
+// ResolveName returns the interface endpoint a DNS name resolves to inside
+// a VPC: the endpoint of the VPC, with private DNS on, to the endpoint
+// service whose private DNS name it is. Names are compared without regard
+// to case or a final dot. Other names are not resolved: trellis does not
+// model public DNS.
+func (n *Network) ResolveName(vpcID, name string) (Endpoint, bool) {
+	v, ok := n.vpcs[vpcID]
+	if !ok {
+		return Endpoint{}, false
+	}
+	e := v.resolve(name)
+	if e == nil {
+		return Endpoint{}, false
+	}
+	return e.Endpoint, true
+}
+
+// resolve finds the endpoint that answers for name in the VPC, or nil.
+func (v *vpc) resolve(name string) *endpoint {
+	return v.names[canonicalName(name)]
+}
+
+// canonicalName is a DNS name in lower case without a final dot. It does
+// not allocate for a name that is already canonical.
+func canonicalName(name string) string {
+	return strings.ToLower(strings.TrimSuffix(name, "."))
 }
 
 // EndpointsInVPC returns the interface endpoints of a VPC, in

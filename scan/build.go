@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ const (
 	kindAPI targetKind = iota
 	kindService
 	kindEndpointService
+	kindDNSName
 	kindInternet
 )
 
@@ -70,9 +72,12 @@ type plannedCall struct {
 	// host and vpcOwner are for VPC Lattice calls.
 	host, vpcOwner string
 	// addr and port are the destination of an internet call, port that of
-	// an endpoint service call.
+	// an endpoint service or DNS name call.
 	addr netip.Addr
 	port uint16
+	// dnsName is the name a DNS name call dials; endpoint is then the
+	// endpoint it resolves to in the caller's VPC, if any.
+	dnsName string
 }
 
 // route returns what the report shows as the call's route.
@@ -82,6 +87,10 @@ func (c *plannedCall) route() string {
 		return c.src.VPC
 	case kindInternet:
 		return "internet"
+	case kindDNSName:
+		if c.endpoint == "" {
+			return "none" // the name resolves to no endpoint of the VPC
+		}
 	}
 	return c.endpoint
 }
@@ -299,6 +308,19 @@ func (b *builder) stage(path string, w *stageWorld, callers map[string]callerSta
 				at("%s: endpoint %s does not connect to endpoint service %s", what, c.Route, t.EndpointService)
 				continue
 			}
+			// The endpoint takes connections to the service on its load
+			// balancer's listener port, as the gateway does.
+			svc, _ := st.Network.ServiceByID(ep.Service)
+			if t.Port != 0 && t.Port != int(svc.ListenerPort) {
+				at("target %s: port %d is not the listener port %d of %s: leave port out", t.Name, t.Port, svc.ListenerPort, svc.ID)
+				continue
+			}
+			pc.port = svc.ListenerPort
+		case t.DNSName != "":
+			pc.kind, pc.dnsName = kindDNSName, t.DNSName
+			if ep, ok := st.Network.ResolveName(src.VPC, t.DNSName); ok {
+				pc.endpoint = ep.ID
+			}
 		default:
 			pc.kind, pc.addr = kindInternet, netip.MustParseAddr(t.Internet)
 		}
@@ -325,8 +347,10 @@ func endpointInVPC(nw *network.Network, at func(string, ...any), what string, pc
 
 // buildState builds a stage's snapshot.State: the identities (with the
 // scenario's sessions and the run's secrets), the network, the APIs (with
-// rewrite applied to every integration URI, when not nil) and the VPC
-// Lattice services (forwarding to latticeTarget).
+// rewrite applied to every integration URI, and to every target of an
+// endpoint service, when not nil) and the VPC Lattice services
+// (forwarding to latticeTarget, which also serves the endpoint services
+// that have no target).
 func buildState(sc *Scenario, w *stageWorld, rewrite func(string) string, latticeTarget netip.AddrPort, issued time.Time) (*snapshot.State, error) {
 	var errs []error
 	var in identity.Input
@@ -357,6 +381,9 @@ func buildState(sc *Scenario, w *stageWorld, rewrite func(string) string, lattic
 	var nc network.Config
 	if w.doc.Network != nil {
 		nc = *w.doc.Network
+		if rewrite != nil {
+			nc.EndpointServices = rewriteTargets(nc.EndpointServices, rewrite, latticeTarget)
+		}
 	}
 	var ac model.APIsConfig
 	if w.doc.APIs != nil {
@@ -377,6 +404,24 @@ func buildState(sc *Scenario, w *stageWorld, rewrite func(string) string, lattic
 		return nil, errors.Join(errs...)
 	}
 	return &snapshot.State{Identity: dir, Network: nw, APIs: apis, Lattice: lattice, Built: issued}, nil
+}
+
+// rewriteTargets returns endpoint services with rewrite applied to their
+// targets (as http://HOST:PORT), and with the target echo for those that
+// have none, so that a live run connects only to its own backends.
+func rewriteTargets(svcs []network.EndpointService, rewrite func(string) string, echo netip.AddrPort) []network.EndpointService {
+	out := slices.Clone(svcs)
+	for i := range out {
+		targets := make([]string, len(out[i].Targets))
+		for j, t := range out[i].Targets {
+			targets[j] = strings.TrimSuffix(strings.TrimPrefix(rewrite("http://"+t+"/"), "http://"), "/")
+		}
+		if len(targets) == 0 {
+			targets = []string{echo.String()}
+		}
+		out[i].Targets = targets
+	}
+	return out
 }
 
 // secret returns the run's secret of an access key, making one up the

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -144,14 +145,20 @@ func (lr *liveRun) stage(ctx context.Context, w *stageWorld) ([]outcome, error) 
 	for _, c := range w.calls {
 		m := gateway.AddressMap{From: netip.PrefixFrom(lr.addrs[c.caller.name], 32), To: netip.PrefixFrom(c.src.Addr, 32)}
 		switch c.kind {
-		case kindAPI:
-			i, ok := endpointAt[c.endpoint]
+		case kindAPI, kindEndpointService, kindDNSName:
+			in, key := gateway.EndpointIngress{Listen: "127.0.0.1:0", Endpoint: c.endpoint}, c.endpoint
+			if c.kind == kindDNSName {
+				// What the caller dials, resolved in its VPC.
+				in = gateway.EndpointIngress{Listen: "127.0.0.1:0", VPC: c.src.VPC, Destination: c.destination()}
+				key = in.VPC + " " + in.Destination
+			}
+			i, ok := endpointAt[key]
 			if !ok {
 				i = len(endpoints)
-				endpointAt[c.endpoint] = i
-				endpoints = append(endpoints, gateway.EndpointIngress{Listen: "127.0.0.1:0", Endpoint: c.endpoint})
+				endpointAt[key] = i
+				endpoints = append(endpoints, in)
 			}
-			if key := c.endpoint + " " + c.caller.name; !mapped[key] {
+			if key := key + " " + c.caller.name; !mapped[key] {
 				mapped[key] = true
 				endpoints[i].SourceMap = append(endpoints[i].SourceMap, m)
 			}
@@ -201,9 +208,9 @@ func (lr *liveRun) stage(ctx context.Context, w *stageWorld) ([]outcome, error) 
 		case kindService:
 			outs[i], err = lr.callService(ctx, c, ingressAddrs[ingressAt[c.src.VPC]].String())
 		case kindEndpointService:
-			// Connections through endpoints to endpoint services are not
-			// carried by the gateway yet: the network model decides.
-			outs[i] = modelled(decideStatic(a, st, c), "live calls to endpoint services are not supported yet")
+			outs[i], err = lr.callTCP(ctx, c, endpointAddrs[endpointAt[c.endpoint]].String())
+		case kindDNSName:
+			outs[i], err = lr.callTCP(ctx, c, endpointAddrs[endpointAt[c.src.VPC+" "+c.destination()]].String())
 		default:
 			// The internet is never dialled: the network model decides.
 			outs[i] = modelled(decideStatic(a, st, c), "internet addresses are never called")
@@ -213,6 +220,11 @@ func (lr *liveRun) stage(ctx context.Context, w *stageWorld) ([]outcome, error) 
 		}
 	}
 	return outs, nil
+}
+
+// destination is what a DNS name call dials: NAME:PORT.
+func (c *plannedCall) destination() string {
+	return net.JoinHostPort(c.dnsName, strconv.Itoa(int(c.port)))
 }
 
 // modelled marks an outcome decided with the network model in a live run.
@@ -282,12 +294,35 @@ func (lr *liveRun) refused(ctx context.Context, c *plannedCall, sendErr error) (
 		return outcome{}, fmt.Errorf("%w, and the gateway reported no refused connection from %s", sendErr, from)
 	}
 	v := e.refusal.Verdict
-	if v.Layer == network.LayerNotFound {
+	if v.Layer == network.LayerNotFound && e.refusal.Flow == (network.Flow{}) {
 		// The gateway's configuration has no such endpoint, so there was
 		// no flow to evaluate.
 		return outcome{layer: string(v.Layer), explanation: fmt.Sprintf("not-found: %s: the configuration has no interface endpoint %s (the gateway refused the connection)", v.Code, e.refusal.Endpoint)}, nil
 	}
 	return outcome{layer: string(v.Layer), explanation: verdictText(v) + " (the gateway refused the connection)"}, nil
+}
+
+// callTCP connects through the listener that stands for an endpoint to an
+// endpoint service (or for a DNS name in the caller's VPC), which carries
+// TCP: it sends an unsigned HTTP request, which the backend behind the
+// service answers when the connection reaches it.
+func (lr *liveRun) callTCP(ctx context.Context, c *plannedCall, listen string) (outcome, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+listen+"/", nil)
+	if err != nil {
+		return outcome{}, err
+	}
+	req.Header.Set("User-Agent", scanUserAgent)
+	lr.drain()
+	resp, err := lr.clients[c.caller.name].Do(req)
+	if err != nil {
+		return lr.refused(ctx, c, err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get(BackendHeader) == "" {
+		return outcome{}, fmt.Errorf("the connection was admitted, but no backend answered (%d)", resp.StatusCode)
+	}
+	return outcome{allowed: true, layer: string(authz.LayerAllowed),
+		explanation: fmt.Sprintf("allowed: the connection reached the endpoint service's target (the %s backend answered)", resp.Header.Get(BackendHeader))}, nil
 }
 
 // callAPI calls a private API through the listener of its interface

@@ -103,6 +103,8 @@ var (
 	methodPattern    = regexp.MustCompile(`^[A-Z]{1,16}$`)
 	sessionNameRE    = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{2,64}$`)
 	stageNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	// dnsNamePattern matches DNS names of two labels or more.
+	dnsNamePattern = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$`)
 )
 
 // check checks what can be checked without the configuration: required
@@ -240,13 +242,13 @@ func checkConfig(p *problems, path string, c *Config) {
 
 func checkTarget(p *problems, path string, t *Target) {
 	kinds := 0
-	for _, s := range []string{t.API, t.Service, t.EndpointService, t.Internet} {
+	for _, s := range []string{t.API, t.Service, t.EndpointService, t.DNSName, t.Internet} {
 		if s != "" {
 			kinds++
 		}
 	}
 	if kinds != 1 {
-		p.at(path, "a target is exactly one of api (with stage), service, endpointService or internet")
+		p.at(path, "a target is exactly one of api (with stage), service, endpointService, dnsName or internet")
 		return
 	}
 	if t.Stage != "" && t.API == "" {
@@ -258,9 +260,9 @@ func checkTarget(p *problems, path string, t *Target) {
 	web := t.API != "" || t.Service != ""
 	switch {
 	case web && t.Port != 0:
-		p.at(path+".port", "api and service targets are called on the endpoint's or listener's port: port is for endpointService and internet targets")
+		p.at(path+".port", "api and service targets are called on the endpoint's or listener's port: port is for endpointService, dnsName and internet targets")
 	case !web && (t.Method != "" || t.Path != ""):
-		p.at(path, "method and path are for api and service targets: an %s target is a TCP connection", map[bool]string{true: "endpointService", false: "internet"}[t.EndpointService != ""])
+		p.at(path, "method and path are for api and service targets: %s targets are TCP connections", tcpKind(t))
 	case !web && (t.Port < 0 || t.Port > 65535):
 		p.at(path+".port", "%d is not a TCP port (1 to 65535)", t.Port)
 	}
@@ -280,6 +282,20 @@ func checkTarget(p *problems, path string, t *Target) {
 			p.at(path+".internet", "%q is not an IPv4 address such as 203.0.113.10", t.Internet)
 		}
 	}
+	if t.DNSName != "" && !dnsNamePattern.MatchString(t.DNSName) {
+		p.at(path+".dnsName", "%q is not a DNS name such as orders.provider.example", t.DNSName)
+	}
+}
+
+// tcpKind names the kind of a target that is a TCP connection.
+func tcpKind(t *Target) string {
+	switch {
+	case t.EndpointService != "":
+		return "endpointService"
+	case t.DNSName != "":
+		return "dnsName"
+	}
+	return "internet"
 }
 
 func checkCall(p *problems, path string, c Call, callers map[string]bool, targets map[string]*Target) {
@@ -303,6 +319,8 @@ func checkCall(p *problems, path string, c Call, callers map[string]bool, target
 		p.at(path+".route", "a call to a VPC Lattice service goes through the caller's VPC: the route is that VPC's ID or nothing, not %q", c.Route)
 	case t.Internet != "" && c.Route != "":
 		p.at(path+".route", "a call to the internet takes the route its subnet's route table gives: leave route out")
+	case t.DNSName != "" && c.Route != "":
+		p.at(path+".route", "a call to a DNS name goes where the name resolves in the caller's VPC: leave route out")
 	}
 }
 

@@ -45,7 +45,8 @@ type Result struct {
 	Caller string `json:"caller"`
 	Target string `json:"target"`
 	// Route is the interface endpoint, the caller's VPC for a VPC Lattice
-	// service, or "internet".
+	// service, "internet", or "none" for a DNS name that resolves to no
+	// endpoint of the caller's VPC.
 	Route string `json:"route"`
 	// Desired and Actual are "allow" or "block".
 	Desired string `json:"desired"`

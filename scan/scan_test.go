@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trellisproject/trellis/examples"
 	"github.com/trellisproject/trellis/scan"
 )
 
@@ -74,6 +75,79 @@ func TestZeroTrustLab(t *testing.T) {
 	}
 }
 
+// TestPrivateLink runs the PrivateLink example's scenario, statically and
+// live (where the calls to the service go through the gateway's TCP
+// proxy): orders-client gets through only after acceptance; the Lambda is
+// stopped by the endpoint's security group, the partner, which has no
+// endpoint, and the internet by their route tables.
+func TestPrivateLink(t *testing.T) {
+	sc, err := scan.Load("../examples/privatelink")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(sc.StageNames(), " "); got != "pending accepted" {
+		t.Fatalf("stages %s", got)
+	}
+	want := []struct {
+		caller, target, route string
+		layers                [2]string
+		explains              string
+	}{
+		{"orders-client", "orders", "vpce-cccc0001", [2]string{"route", "allowed"}, "BAD_STATE at vpce-svc-aaaa0001"},
+		{"orders-client", "orders-via-endpoint", "vpce-cccc0001", [2]string{"route", "allowed"}, "is pendingAcceptance"},
+		{"batch-job", "orders", "vpce-cccc0001", [2]string{"security-group", "security-group"}, "ENI_SG_RULES_MISMATCH at sg-cccc0004"},
+		{"partner-client", "orders", "none", [2]string{"route", "route"}, "NO_ROUTE_TO_DESTINATION at rtb-dddd0001"},
+		{"orders-client", "internet", "internet", [2]string{"route", "route"}, "NO_ROUTE_TO_DESTINATION at rtb-cccc0001"},
+	}
+	static, live := runBoth(t, sc)
+	for _, rep := range []*scan.Report{static, live} {
+		if len(rep.Stages) != 2 || rep.Stages[0].Passed() != 3 || rep.Stages[1].Passed() != 5 {
+			t.Fatalf("%s: %+v", rep.Mode, rep.Stages)
+		}
+		for s, st := range rep.Stages {
+			for i, r := range st.Results {
+				w := want[i]
+				if r.Caller != w.caller || r.Target != w.target || r.Route != w.route || r.Layer != w.layers[s] ||
+					(r.Actual == scan.Allow) != (w.layers[s] == "allowed") || r.Modelled != (rep.Mode == "live" && w.target == "internet") ||
+					(s == 0 && !strings.Contains(r.Explanation, w.explains)) {
+					t.Errorf("%s stage %s: %+v, want %s → %s via %s at %s (%s)", rep.Mode, st.Stage, r, w.caller, w.target, w.route, w.layers[s], w.explains)
+				}
+			}
+		}
+	}
+	// An endpoint takes connections to the service on its listener port.
+	text, err := examples.PrivateLink.ReadFile("privatelink/scenario.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(text), "endpointService: vpce-svc-aaaa0001}", "endpointService: vpce-svc-aaaa0001, port: 8443}", 1)
+	_, err = scan.Parse([]byte(bad), "pl.yaml", func(name string) ([]byte, error) { return examples.PrivateLink.ReadFile("privatelink/" + name) })
+	if want := "target orders-via-endpoint: port 8443 is not the listener port 80 of vpce-svc-aaaa0001: leave port out"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("a port other than the listener's: %v, want %q", err, want)
+	}
+	// A name that is no endpoint service's is not found, live too (the
+	// gateway refuses the connection with the verdict).
+	unknown := strings.Replace(string(text), "  - {name: internet,", "  - {name: nowhere, dnsName: nowhere.example}\n  - {name: internet,", 1) +
+		"    calls: [{caller: orders-client, target: nowhere, desired: block}]\n"
+	usc, err := scan.Parse([]byte(unknown), "pl.yaml", func(name string) ([]byte, error) { return examples.PrivateLink.ReadFile("privatelink/" + name) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	us, ul := runBoth(t, usc)
+	for _, rep := range []*scan.Report{us, ul} {
+		rs := rep.Stages[1].Results
+		if r := rs[len(rs)-1]; r.Target != "nowhere" || r.Layer != "not-found" || r.Route != "none" || !strings.Contains(r.Explanation, "trellis does not model public DNS") {
+			t.Errorf("%s: %+v", rep.Mode, r)
+		}
+	}
+	// At the last stage, which trellis scan runs by default, every call
+	// behaves as desired: the scan passes.
+	rep, err := scan.Run(context.Background(), sc, scan.Options{Stages: []string{"accepted"}})
+	if err != nil || !rep.OK() || len(rep.Stages) != 1 || rep.Stages[0].Stage != "accepted" {
+		t.Errorf("the default run: %v, %+v", err, rep)
+	}
+}
+
 // TestMixedTargets runs a scenario with VPC Lattice services, an endpoint
 // service and internet addresses, with a key deactivated at stage 2 and a
 // call added there.
@@ -92,7 +166,7 @@ func TestMixedTargets(t *testing.T) {
 			var got []string
 			for _, r := range st.Results {
 				got = append(got, r.Layer)
-				modelled := r.Target == "provider" || r.Target == "internet"
+				modelled := r.Target == "internet"
 				if r.Modelled != (rep.Mode == "live" && modelled) || strings.HasPrefix(r.Explanation, "modelled") != r.Modelled {
 					t.Errorf("%s %s: %s → %s modelled %v: %s", rep.Mode, st.Stage, r.Caller, r.Target, r.Modelled, r.Explanation)
 				}

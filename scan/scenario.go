@@ -107,7 +107,9 @@ type Caller struct {
 // A Target is what a call is for: exactly one of API (a private REST API
 // through an interface endpoint), Service (a VPC Lattice service),
 // EndpointService (a PrivateLink endpoint service through an interface
-// endpoint) or Internet (an address outside the VPCs).
+// endpoint), DNSName (a name resolved in the caller's VPC, such as an
+// endpoint service's private DNS name) or Internet (an address outside the
+// VPCs).
 type Target struct {
 	Name string `yaml:"name"`
 	// API is the ID or the name of a private REST API, and Stage its
@@ -119,14 +121,19 @@ type Target struct {
 	Service string `yaml:"service"`
 	// EndpointService is the ID of an endpoint service (vpce-svc-...).
 	EndpointService string `yaml:"endpointService"`
+	// DNSName is a DNS name the caller dials, resolved in its VPC as
+	// network.Network.ResolveName does: to the VPC's interface endpoint
+	// with private DNS for that name, if there is one.
+	DNSName string `yaml:"dnsName"`
 	// Internet is an IPv4 address outside the VPCs.
 	Internet string `yaml:"internet"`
 	// Method and Path are the request's, for APIs and services: GET and
 	// "/" by default; Path is the path after the stage for an API.
 	Method string `yaml:"method"`
 	Path   string `yaml:"path"`
-	// Port is the TCP port for endpoint services and internet addresses:
-	// 443 by default.
+	// Port is the TCP port for DNS names and internet addresses, 443 by
+	// default; for an endpoint service, its listener port (the default,
+	// and the only port the gateway takes connections to it on).
 	Port int `yaml:"port"`
 }
 
@@ -137,8 +144,9 @@ type Call struct {
 	Target string `yaml:"target"`
 	// Route is the interface endpoint (vpce-...) for APIs and endpoint
 	// services; for VPC Lattice services the caller's VPC (vpc-...),
-	// which is also the default. Internet calls take the route table's
-	// route and have none.
+	// which is also the default. Calls to DNS names go where the name
+	// resolves, and internet calls take the route table's route: they
+	// have none.
 	Route string `yaml:"route"`
 	// Desired is "allow" or "block".
 	Desired string `yaml:"desired"`

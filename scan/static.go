@@ -52,6 +52,9 @@ func decideStatic(a *authz.Authorizer, st *snapshot.State, c *plannedCall) outco
 	case kindEndpointService:
 		return networkOutcome(st.Network.Evaluate(network.Flow{SourceVPC: c.src.VPC, SourceAddr: c.src.Addr,
 			DestEndpoint: c.endpoint, Protocol: network.TCP, DestPort: c.port}))
+	case kindDNSName:
+		return networkOutcome(st.Network.Evaluate(network.Flow{SourceVPC: c.src.VPC, SourceAddr: c.src.Addr,
+			DestName: c.dnsName, Protocol: network.TCP, DestPort: c.port}))
 	}
 	return networkOutcome(st.Network.Evaluate(network.Flow{SourceVPC: c.src.VPC, SourceAddr: c.src.Addr,
 		DestAddr: c.addr, Protocol: network.TCP, DestPort: c.port}))

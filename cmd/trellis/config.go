@@ -19,6 +19,7 @@ func newApplyCommand() *cobra.Command {
 		file   string
 		dryRun bool
 		output string
+		only   []string
 	)
 	cmd := &cobra.Command{
 		Use:   "apply -f FILE",
@@ -29,11 +30,16 @@ whole document, works out what it changes, and applies it in one transaction
 the document replaces what is configured in full: an entity it does not list
 is deleted. See docs/configuration.md for the format.
 
+--only SECTION[,SECTION] applies only those sections of the document
+(identity, network, apis) and leaves the others as they are: to apply an
+example's network without replacing the identities you sign with, say.
+
 Access keys listed without a secret keep the secret they have; a key listed
 with neither ID nor secret is created, and its secret is printed this once.
 ` + credentialsHelp,
 		Example: `  trellis apply -f identities.yaml --dry-run
   trellis apply -f identities.yaml
+  trellis apply -f examples/privatelink/config.yaml --only network
   trellis apply -f - < identities.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -52,6 +58,11 @@ with neither ID nor secret is created, and its secret is printed this once.
 			doc, err := controlplane.DecodeDocument(data)
 			if err != nil {
 				return usageErrorf("%s: %v", file, err)
+			}
+			if len(only) > 0 {
+				if doc, err = onlySections(doc, only); err != nil {
+					return usageErrorf("%s: %v", file, err)
+				}
 			}
 			body, err := json.Marshal(doc)
 			if err != nil {
@@ -84,7 +95,31 @@ with neither ID nor secret is created, and its secret is printed this once.
 	cmd.Flags().StringVarP(&file, "filename", "f", "", "the document to apply (YAML or JSON; - for standard input)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change without changing anything")
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
+	cmd.Flags().StringSliceVar(&only, "only", nil, "apply only these sections: identity, network, apis")
 	return cmd
+}
+
+// onlySections returns the document with only the named sections, each of
+// which it must have.
+func onlySections(doc *controlplane.Document, names []string) (*controlplane.Document, error) {
+	var out controlplane.Document
+	for _, name := range names {
+		var present bool
+		switch name {
+		case "identity":
+			out.Identity, present = doc.Identity, doc.Identity != nil
+		case "network":
+			out.Network, present = doc.Network, doc.Network != nil
+		case "apis":
+			out.APIs, present = doc.APIs, doc.APIs != nil
+		default:
+			return nil, fmt.Errorf("--only %q: the sections are identity, network and apis", name)
+		}
+		if !present {
+			return nil, fmt.Errorf("--only %s: the document has no %s section", name, name)
+		}
+	}
+	return &out, nil
 }
 
 func printApplyResult(w io.Writer, res controlplane.ApplyResult, dryRun bool) {

@@ -42,7 +42,8 @@ func newScanCommand() *cobra.Command {
 		Short: "Run a scenario's calls and show which get through, and where the others are stopped",
 		Long: `Run the calls of a scenario: callers (workloads, with their credentials or
 none), targets (private APIs through interface endpoints, VPC Lattice
-services, endpoint services, internet addresses) and the outcome each call
+services, endpoint services through interface endpoints or by the DNS names
+callers dial, internet addresses) and the outcome each call
 should have (allow or block). For every call it shows the caller, target,
 route, desired and actual outcome, the layer that stopped it (route, nacl,
 security-group, signature, endpoint-policy, authentication,
@@ -73,7 +74,8 @@ live run could not be made.`,
   trellis scan examples/zero-trust-lab --stage start --stage 3 --live
   trellis scan examples/zero-trust-lab/scenario.yaml --all-stages --output json
   trellis scan examples/zero-trust-lab --all-stages --output junit > scan.xml
-  trellis scan examples/zero-trust-lab --all-stages --diagram mermaid > lab.md`,
+  trellis scan examples/zero-trust-lab --all-stages --diagram mermaid > lab.md
+  trellis scan examples/privatelink --all-stages --live`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScan(cmd, args[0], o)

@@ -164,16 +164,22 @@ requests only to healthy ones:
         readHeaderTimeout: 10s         # default 10s
     flowLogFile: /var/log/trellis/flows.log  # default DATA/flow-logs.log
     apiAccessLogFile: /var/log/trellis/api.log  # default DATA/api-access.log
-    endpoints:                         # interface endpoints to private APIs
+    endpoints:                         # interface endpoints of the network section
       - listen: 127.0.0.1:8443
-        endpoint: vpce-aaaa0001        # of the configuration's network section
+        endpoint: vpce-aaaa0001        # by ID
         sourceMap: [{from: 127.199.0.0/16, to: 10.199.0.0/16}]
+      - listen: 127.0.0.1:9443         # or by what callers in a VPC dial
+        vpc: vpc-cccc0001
+        destination: orders.provider.example:443
+        sourceMap: [{from: 127.50.0.0/16, to: 10.50.0.0/16}]
 
 A connection to an endpoint is checked against the network (route, network
-ACLs, security groups) from the caller's address, mapped into the endpoint's
-VPC, and closed at once when the path is blocked; every connection gets a
-flow log record, and every call to a private API a line in the API access
-log (see docs/private-apis.md).
+ACLs, security groups, the endpoint service's connection) from the caller's
+address, mapped into the VPC, and closed at once when the path is blocked;
+every connection gets a flow log record. Through an endpoint to an endpoint
+service (PrivateLink) the connection is proxied over TCP to the service's
+targets (see docs/privatelink.md); through any other endpoint, every call to
+a private API gets a line in the API access log (see docs/private-apis.md).
 
 SIGTERM or SIGINT stops accepting connections, lets requests in flight finish
 (up to shutdownTimeout), and exits with status 0.`,
@@ -353,7 +359,12 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		}
 		for i, a := range eps.Addrs() {
 			ingress = append(ingress, a.String())
-			log.Info("gateway endpoint listening", "address", "http://"+a.String(), "endpoint", cfg.Gateway.Endpoints[i].Endpoint, "flowLog", flowPath)
+			in := cfg.Gateway.Endpoints[i]
+			if in.Endpoint != "" {
+				log.Info("gateway endpoint listening", "address", a.String(), "endpoint", in.Endpoint, "flowLog", flowPath)
+			} else {
+				log.Info("gateway endpoint listening", "address", a.String(), "vpc", in.VPC, "destination", in.Destination, "flowLog", flowPath)
+			}
 		}
 	}
 	addr := ln.Addr().String()

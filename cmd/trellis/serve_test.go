@@ -370,6 +370,10 @@ func TestClientCommandsWithoutServer(t *testing.T) {
 		{"bad section", []string{"get", "groups"}, exitUsage, `unknown section "groups"`},
 		{"bad output", []string{"export", "-o", "xml"}, exitUsage, `--output "xml": use yaml or json`},
 		{"bad get output", []string{"get", "users", "-o", "text"}, exitUsage, `--output "text": use yaml or json`},
+		{"unknown section to apply", []string{"apply", "-f", "../../examples/privatelink/config.yaml", "--only", "network,routes", "--data", dir}, exitUsage,
+			`config.yaml: --only "routes": the sections are identity, network and apis`},
+		{"absent section to apply", []string{"apply", "-f", "../../examples/privatelink/accepted.yaml", "--only", "identity", "--data", dir}, exitUsage,
+			"accepted.yaml: --only identity: the document has no identity section"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
