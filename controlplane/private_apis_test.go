@@ -107,7 +107,7 @@ func TestApplyZeroTrustLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := state.APIs.API("svcbapi001"); !ok || len(state.APIs.All()) != 1 || state.Network == nil {
+	if _, ok := state.APIs.API("svcbapi001"); !ok || len(state.APIs.All()) != 2 || state.Network == nil {
 		t.Fatal("the state lacks the lab")
 	}
 }
