@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/trellisproject/trellis/identity"
+	"github.com/trellisproject/trellis/internal/yamljson"
 	"github.com/trellisproject/trellis/model"
 	"github.com/trellisproject/trellis/network"
 	"github.com/trellisproject/trellis/sigv4"
@@ -70,7 +71,7 @@ func DecodeDocument(data []byte) (*Document, error) {
 		if err := yaml.Unmarshal(data, &generic); err != nil {
 			return nil, fmt.Errorf("not valid YAML or JSON: %w", err)
 		}
-		j, err := json.Marshal(jsonCompatible(generic))
+		j, err := yamljson.Marshal(generic)
 		if err != nil {
 			return nil, fmt.Errorf("YAML that JSON cannot represent: %w", err)
 		}
@@ -89,30 +90,6 @@ func DecodeDocument(data []byte) (*Document, error) {
 		return nil, errors.New("identity.sessions cannot be declared: STS issues sessions (AssumeRole)")
 	}
 	return &d, nil
-}
-
-// jsonCompatible turns what the YAML decoder produces into values
-// encoding/json accepts (maps with string keys).
-func jsonCompatible(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = jsonCompatible(e)
-		}
-		return x
-	case map[any]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[fmt.Sprint(k)] = jsonCompatible(e)
-		}
-		return m
-	case []any:
-		for i, e := range x {
-			x[i] = jsonCompatible(e)
-		}
-		return x
-	}
-	return v
 }
 
 func describeDecodeError(err error) error {

@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -9,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/trellisproject/trellis/internal/yamljson"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -265,7 +265,7 @@ func (d *PolicyDocument) decodeNode(p *problems, n *yaml.Node, path string) {
 			p.at(path, "the policy does not decode: %v", err)
 			return
 		}
-		b, err := json.Marshal(jsonCompatible(v))
+		b, err := yamljson.Marshal(v)
 		if err != nil {
 			p.at(path, "the policy cannot be written as JSON: %v", err)
 			return
@@ -274,30 +274,6 @@ func (d *PolicyDocument) decodeNode(p *problems, n *yaml.Node, path string) {
 	default:
 		p.at(path, "expected a policy document (a mapping, or a string holding JSON), found %s", describe(n))
 	}
-}
-
-// jsonCompatible turns what the YAML decoder produces into values
-// encoding/json accepts (maps with string keys).
-func jsonCompatible(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = jsonCompatible(e)
-		}
-		return x
-	case map[any]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[fmt.Sprint(k)] = jsonCompatible(e)
-		}
-		return m
-	case []any:
-		for i, e := range x {
-			x[i] = jsonCompatible(e)
-		}
-		return x
-	}
-	return v
 }
 
 // oneOf reports whether s is one of the choices.

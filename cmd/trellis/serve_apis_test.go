@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -39,30 +37,7 @@ func TestServePrivateAPIs(t *testing.T) {
 	cfg.Listen = "127.0.0.1:0"
 	cfg.Gateway = &gatewayConfig{Endpoints: []gateway.EndpointIngress{{Listen: "127.0.0.1:0", Endpoint: "vpce-aaaa0001",
 		SourceMap: []gateway.AddressMap{{From: netip.MustParsePrefix("127.199.0.0/16"), To: netip.MustParsePrefix("10.199.0.0/16")}}}}}
-	ctx, cancel := context.WithCancel(context.Background())
-	type addrs struct {
-		cp  string
-		eps []string
-	}
-	ready := make(chan addrs, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, func(cp string, in []string) { ready <- addrs{cp, in} })
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	var a addrs
-	select {
-	case a = <-ready:
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	a := startServe(t, cfg, io.Discard)
 
 	doc, err := zerotrustlab.Document(1)
 	if err != nil {
@@ -80,7 +55,7 @@ func TestServePrivateAPIs(t *testing.T) {
 		t.Helper()
 		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(source)}, Timeout: 5 * time.Second}
 		hc := &http.Client{Transport: &http.Transport{Proxy: nil, DialContext: d.DialContext, DisableKeepAlives: true}, Timeout: 10 * time.Second}
-		r, _ := http.NewRequest("GET", "http://"+a.eps[0]+"/api/orders/1002", nil)
+		r, _ := http.NewRequest("GET", "http://"+a.gateway[0]+"/api/orders/1002", nil)
 		r.Host = "svcbapi001-vpce-aaaa0001.execute-api.us-east-1.vpce.amazonaws.com"
 		resp, err := hc.Do(r)
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -57,30 +56,8 @@ func TestServeGateway(t *testing.T) {
 	cfg.Listen = "127.0.0.1:0"
 	cfg.Gateway = &gatewayConfig{Ingress: []gateway.Ingress{{Listen: "127.0.0.1:0", VPC: vpc, ListenerPort: 80}}, MetricsListen: freeAddr(t)}
 	stdout := &lockedBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	type addrs struct {
-		cp      string
-		ingress []string
-	}
-	ready := make(chan addrs, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), stdout, func(cp string, in []string) { ready <- addrs{cp, in} })
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	var a addrs
-	select {
-	case a = <-ready:
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	a := startServe(t, cfg, stdout)
+	ctx := t.Context()
 	id, secret := adminKey(t, data)
 	creds := aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, Source: "test"}
 	hc := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 10 * time.Second}
@@ -119,7 +96,7 @@ func TestServeGateway(t *testing.T) {
 
 	call := func(sign bool) (int, string) {
 		t.Helper()
-		r, err := http.NewRequest("GET", "http://"+a.ingress[0]+"/invoices", nil)
+		r, err := http.NewRequest("GET", "http://"+a.gateway[0]+"/invoices", nil)
 		must(err)
 		r.Host = "billing.example.com"
 		if sign {

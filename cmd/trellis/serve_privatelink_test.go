@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -43,30 +41,7 @@ func TestServePrivateLink(t *testing.T) {
 	for i := range cfg.Gateway.Endpoints {
 		cfg.Gateway.Endpoints[i].Listen = "127.0.0.1:0"
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	type addrs struct {
-		cp  string
-		eps []string
-	}
-	ready := make(chan addrs, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, func(cp string, in []string) { ready <- addrs{cp, in} })
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	var a addrs
-	select {
-	case a = <-ready:
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	a := startServe(t, cfg, io.Discard)
 
 	apply := func(name string, extra ...string) {
 		t.Helper()
@@ -105,9 +80,9 @@ func TestServePrivateLink(t *testing.T) {
 
 	apply("config.yaml", "--only", "network")
 	blocked := []struct{ name, source, addr, record string }{
-		{"orders-client before acceptance", "127.50.1.10", a.eps[0], "2 444455556666 eni-cccc00e1 10.50.1.10 10.50.10.50 "},
-		{"the partner", "127.60.1.10", a.eps[1], "2 777788889999 eni-dddd0001 10.60.1.10 - "},
-		{"the internet", "127.50.1.10", a.eps[2], "2 444455556666 eni-cccc0001 10.50.1.10 203.0.113.10 "},
+		{"orders-client before acceptance", "127.50.1.10", a.gateway[0], "2 444455556666 eni-cccc00e1 10.50.1.10 10.50.10.50 "},
+		{"the partner", "127.60.1.10", a.gateway[1], "2 777788889999 eni-dddd0001 10.60.1.10 - "},
+		{"the internet", "127.50.1.10", a.gateway[2], "2 444455556666 eni-cccc0001 10.50.1.10 203.0.113.10 "},
 	}
 	for _, b := range blocked {
 		if status, body, err := call(b.source, b.addr); err == nil {
@@ -125,12 +100,12 @@ func TestServePrivateLink(t *testing.T) {
 	}
 
 	apply("accepted.yaml")
-	status, body, err := call("127.50.1.10", a.eps[0])
+	status, body, err := call("127.50.1.10", a.gateway[0])
 	var res orderhistory.Response
 	if err != nil || status != http.StatusOK || json.Unmarshal([]byte(body), &res) != nil || len(res.Orders) == 0 {
 		t.Fatalf("orders-client after acceptance: %d %s %v", status, body, err)
 	}
-	if _, _, err := call("127.60.1.10", a.eps[1]); err == nil {
+	if _, _, err := call("127.60.1.10", a.gateway[1]); err == nil {
 		t.Error("the partner reached the service after acceptance")
 	}
 	if log := flowLog(len(blocked) + 2); !strings.Contains(log, " 80 6 1 ") || strings.Count(log, " ACCEPT OK\n") != 1 {

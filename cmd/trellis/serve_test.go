@@ -429,3 +429,38 @@ func TestApplyShippedExample(t *testing.T) {
 		t.Errorf("assumed role user %s", got)
 	}
 }
+
+// servedAddrs are the addresses a started serve listens on: the control
+// plane's and the gateway's listeners, ingresses first, then endpoints.
+type servedAddrs struct {
+	cp      string
+	gateway []string
+}
+
+// startServe runs serve with cfg, its output to stdout, until the test
+// ends, and returns its addresses once it listens.
+func startServe(t *testing.T, cfg serveConfig, stdout io.Writer) servedAddrs {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan servedAddrs, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), stdout, func(cp string, gw []string) { ready <- servedAddrs{cp, gw} })
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	select {
+	case a := <-ready:
+		return a
+	case err := <-done:
+		done <- nil // reported here; the cleanup must not wait
+		t.Fatalf("serve: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return servedAddrs{}
+}
