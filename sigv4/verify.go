@@ -725,17 +725,17 @@ func globMatch(pattern, s string) bool {
 }
 
 // hexEqual reports, in constant time, whether the 64-character signature sig
-// is the hex encoding of mac (either case: folding with 0x20 maps A-F to a-f;
-// the other bytes it maps into [0-9a-f] are control characters, which HTTP
-// header values cannot carry).
+// is the lowercase hex encoding of mac. AWS's signing process defines the
+// signature as lowercase hex (IAM user guide, "Create a signed AWS API
+// request": Hex()), so an upper-case signature does not match, as on AWS.
 func hexEqual(sig string, mac *[32]byte) bool {
 	if len(sig) != 64 {
 		return false
 	}
 	var x byte
 	for i, c := range mac {
-		x |= (sig[2*i] | 0x20) ^ hexLower[c>>4]
-		x |= (sig[2*i+1] | 0x20) ^ hexLower[c&15]
+		x |= sig[2*i] ^ hexLower[c>>4]
+		x |= sig[2*i+1] ^ hexLower[c&15]
 	}
 	return subtle.ConstantTimeByteEq(x, 0) == 1
 }

@@ -269,6 +269,12 @@ func TestVerifyRejects(t *testing.T) {
 		{name: "non-hex signature", after: func(r *http.Request) {
 			setAuth(r, func(a string) string { return a[:len(a)-1] + "g" })
 		}, code: CodeIncompleteSignature, status: 403, msg: "64 hexadecimal"},
+		{name: "upper-case signature", after: func(r *http.Request) {
+			setAuth(r, func(a string) string {
+				i := strings.LastIndex(a, "=") + 1
+				return a[:i] + strings.ToUpper(a[i:])
+			})
+		}, code: CodeInvalidSignature, status: 403, msg: "does not match"},
 		{name: "two mechanisms", after: func(r *http.Request) { r.URL.RawQuery += "&X-Amz-Signature=00" },
 			code: CodeIncompleteSignature, status: 403, msg: "Only one"},
 		{name: "two Authorization headers", after: func(r *http.Request) { r.Header.Add("Authorization", r.Header.Get("Authorization")) },
