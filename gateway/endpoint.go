@@ -223,6 +223,9 @@ func (c *endpointConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// CloseWrite half-closes the connection (see closeWrite).
+func (c *endpointConn) CloseWrite() error { return closeWrite(c.Conn) }
+
 // Close closes the connection once and writes its ACCEPT record.
 func (c *endpointConn) Close() error {
 	c.mu.Lock()
