@@ -51,6 +51,10 @@ type Ingress struct {
 	// request (and to finish the TLS handshake); zero means
 	// DefaultReadHeaderTimeout.
 	ReadHeaderTimeout Duration `json:"readHeaderTimeout,omitempty"`
+	// MaxConnections, when positive, is how many connections the ingress
+	// holds open at a time; further callers wait until one closes. Zero
+	// means no limit.
+	MaxConnections int `json:"maxConnections,omitempty"`
 }
 
 // An AddressMap maps the addresses of one prefix onto another prefix of

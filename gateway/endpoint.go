@@ -54,6 +54,9 @@ type EndpointIngress struct {
 	// SourceMap translates caller addresses into the endpoint's VPC, as
 	// Ingress.SourceMap does.
 	SourceMap []AddressMap `json:"sourceMap,omitempty"`
+	// MaxConnections, when positive, is how many connections the
+	// endpoint holds open at a time, as Ingress.MaxConnections.
+	MaxConnections int `json:"maxConnections,omitempty"`
 }
 
 func (e *EndpointIngress) check() error {
@@ -62,6 +65,9 @@ func (e *EndpointIngress) check() error {
 	}
 	if !strings.HasPrefix(e.Endpoint, "vpce-") {
 		return fmt.Errorf("endpoint %s: %q is not an interface endpoint ID such as vpce-0123456789abcdef0", e.Listen, e.Endpoint)
+	}
+	if e.MaxConnections < 0 {
+		return fmt.Errorf("endpoint %s: maxConnections %d is negative", e.Listen, e.MaxConnections)
 	}
 	return checkSourceMap("endpoint "+e.Listen, e.SourceMap)
 }
@@ -471,7 +477,7 @@ func (g *Gateway) StartEndpoints(ins []EndpointIngress) (*Running, error) {
 		r.servers = append(r.servers, srv)
 		r.addrs = append(r.addrs, ln.Addr())
 		r.wg.Add(1)
-		el := &endpointListener{Listener: ln, g: g, in: in}
+		el := &endpointListener{Listener: limitConnections(ln, in.MaxConnections), g: g, in: in}
 		go func() {
 			defer r.wg.Done()
 			if err := srv.Serve(el); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -71,11 +71,14 @@ func (in *Ingress) checkEdge() error {
 	if in.ReadHeaderTimeout < 0 {
 		return fmt.Errorf("ingress %s: readHeaderTimeout %s is negative", in.Listen, time.Duration(in.ReadHeaderTimeout))
 	}
+	if in.MaxConnections < 0 {
+		return fmt.Errorf("ingress %s: maxConnections %d is negative", in.Listen, in.MaxConnections)
+	}
 	return nil
 }
 
-// listen opens the listener of an ingress: TCP, then the PROXY protocol
-// reader, then TLS, as configured.
+// listen opens the listener of an ingress: TCP with its connection
+// limit, then the PROXY protocol reader, then TLS, as configured.
 func (in *Ingress) listen(log *slog.Logger) (net.Listener, error) {
 	var certs *certSource
 	if in.TLS != nil {
@@ -88,6 +91,7 @@ func (in *Ingress) listen(log *slog.Logger) (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
+	ln = limitConnections(ln, in.MaxConnections)
 	if in.ProxyProtocol != nil {
 		ln = &proxyListener{Listener: ln, cfg: in.ProxyProtocol, log: log.With("ingress", ln.Addr().String())}
 	}

@@ -162,12 +162,14 @@ requests only to healthy ones:
         proxyProtocol: {trustedPeers: [10.0.0.0/24]} # optional: PROXY v2 from these peers
         idleTimeout: 120s              # default 120s
         readHeaderTimeout: 10s         # default 10s
+        maxConnections: 10000          # default: no limit
     flowLogFile: /var/log/trellis/flows.log  # default DATA/flow-logs.log
     apiAccessLogFile: /var/log/trellis/api.log  # default DATA/api-access.log
     endpoints:                         # interface endpoints to private APIs
       - listen: 127.0.0.1:8443
         endpoint: vpce-aaaa0001        # of the configuration's network section
         sourceMap: [{from: 127.199.0.0/16, to: 10.199.0.0/16}]
+        maxConnections: 10000          # default: no limit
 
 A connection to an endpoint is checked against the network (route, network
 ACLs, security groups) from the caller's address, mapped into the endpoint's
