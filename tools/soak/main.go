@@ -1,0 +1,452 @@
+// Command soak runs `trellis serve` for a long time under mixed traffic and
+// configuration changes, and prints how throughput, latency, memory and
+// goroutines evolve (docs/RELIABILITY.md).
+//
+// Usage (from the repository root, or through scripts/soak):
+//
+//	go run ./tools/soak [-duration 10m] [-interval 10s] [-workers 8] [-change 3s]
+//
+// It builds trellis, starts `trellis serve` with one ingress and a metrics
+// listener on loopback, and configures a service in front of a local target
+// through the VPC Lattice API. Workers then send requests to the service
+// through the ingress without pause: half signed with SigV4 by the
+// administrator (allowed: 200 from the target), half unsigned (denied: 403
+// by the auth policy). Every -change, the service's auth policy is replaced
+// by an equivalent one and the service is re-tagged, so the gateway keeps
+// rebuilding its configuration under load. Every -interval a row is
+// printed: requests per second, p99 latency, unexpected answers, the
+// process's resident memory and goroutines (from the metrics listener's
+// process_resident_memory_bytes and go_goroutines). It exits with status 1
+// when any answer was unexpected or a configuration change failed.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/vpclattice"
+	"github.com/aws/aws-sdk-go-v2/service/vpclattice/types"
+
+	"github.com/trellisproject/trellis/sigv4"
+)
+
+const (
+	region  = "us-east-1"
+	account = "000000000000"
+	vpcID   = "vpc-0123456789abcdef0"
+)
+
+func main() {
+	var (
+		duration = flag.Duration("duration", 10*time.Minute, "how long the soak runs")
+		interval = flag.Duration("interval", 10*time.Second, "how often a row is printed")
+		workers  = flag.Int("workers", 8, "concurrent clients")
+		change   = flag.Duration("change", 3*time.Second, "how often the configuration changes")
+		keep     = flag.Bool("keep", false, "keep the work directory (trellis data and log)")
+	)
+	flag.Parse()
+	work, err := os.MkdirTemp("", "trellis-soak-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if !*keep {
+		defer os.RemoveAll(work)
+	} else {
+		fmt.Fprintln(os.Stderr, "work directory:", work)
+	}
+	if err := run(work, *duration, *interval, *workers, *change); err != nil {
+		log.Print(err)
+		if !*keep {
+			os.RemoveAll(work)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(work string, duration, interval time.Duration, workers int, change time.Duration) error {
+	target, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer target.Close()
+	go http.Serve(target, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello from the target\n")
+	}))
+
+	bin := filepath.Join(work, "trellis")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/trellis")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("building trellis (run soak from the repository root): %w", err)
+	}
+	control, ingress, metrics := freeAddr(), freeAddr(), freeAddr()
+	data := filepath.Join(work, "data")
+	conf := filepath.Join(work, "trellis.yaml")
+	cfg := fmt.Sprintf("data: %s\nlisten: %s\nregion: %s\naccount: %q\ngateway:\n  accessLogDir: %s\n  metricsListen: %s\n  ingress:\n    - listen: %s\n      vpc: %s\n      listenerPort: 80\n",
+		data, control, region, account, filepath.Join(work, "access-logs"), metrics, ingress, vpcID)
+	if err := os.WriteFile(conf, []byte(cfg), 0o600); err != nil {
+		return err
+	}
+	logFile, err := os.Create(filepath.Join(work, "trellis.log"))
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	srv := exec.Command(bin, "serve", "--config", conf)
+	srv.Stdout, srv.Stderr = io.Discard, logFile
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		srv.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { srv.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			srv.Process.Kill()
+			<-done
+		}
+	}()
+	id, secret, err := waitCredentials(filepath.Join(data, "admin-credentials"))
+	if err != nil {
+		return err
+	}
+	c := vpclattice.New(vpclattice.Options{BaseEndpoint: aws.String("http://" + control), Region: region,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, nil
+		})})
+	svc, err := configure(c, target.Addr().String())
+	if err != nil {
+		return fmt.Errorf("configuring trellis: %w", err)
+	}
+	host := aws.ToString(svc.DnsEntry.DomainName)
+
+	l := &load{ingress: ingress, host: host, id: id, secret: secret}
+	if err := l.waitAllowed(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), duration)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() { l.work(ctx) })
+	}
+	var changes, changeFailures atomic.Int64
+	wg.Go(func() {
+		t := time.NewTicker(change)
+		defer t.Stop()
+		for n := 0; ; n++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if err := reconfigure(ctx, c, svc, n); err != nil && ctx.Err() == nil {
+				changeFailures.Add(1)
+				log.Printf("configuration change %d: %v", n, err)
+			}
+			changes.Add(1)
+		}
+	})
+
+	fmt.Printf("soak: %s, %d workers, a configuration change every %s, a row every %s\n\n", duration, workers, change, interval)
+	fmt.Printf("%8s  %9s  %9s  %9s  %10s  %8s  %10s\n", "elapsed", "req/s", "p50 ms", "p99 ms", "unexpected", "RSS MiB", "goroutines")
+	start := time.Now()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	var total, unexpected int64
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-t.C:
+		}
+		s := l.take()
+		total += int64(len(s.latencies))
+		unexpected += s.unexpected
+		rss, gor, err := scrape(metrics)
+		rssCol, gorCol := "?", "?"
+		if err == nil {
+			rssCol, gorCol = fmt.Sprintf("%.1f", rss/(1<<20)), fmt.Sprintf("%.0f", gor)
+		} else {
+			log.Printf("metrics: %v", err)
+		}
+		el := time.Since(start)
+		fmt.Printf("%8s  %9.0f  %9.2f  %9.2f  %10d  %8s  %10s\n", el.Round(time.Second), float64(len(s.latencies))/s.span.Seconds(),
+			ms(percentile(s.latencies, 0.50)), ms(percentile(s.latencies, 0.99)), s.unexpected, rssCol, gorCol)
+	}
+	cancel()
+	wg.Wait()
+	fmt.Printf("\n%d requests (%d allowed, %d denied as expected), %d unexpected; %d configuration changes, %d failed\n",
+		total, l.allowed.Load(), l.denied.Load(), unexpected, changes.Load(), changeFailures.Load())
+	if unexpected > 0 || changeFailures.Load() > 0 {
+		return errors.New("soak failed: see the unexpected answers and failed changes above")
+	}
+	return nil
+}
+
+// load is the traffic: allowed and denied calls to one service.
+type load struct {
+	ingress, host, id, secret string
+	allowed, denied           atomic.Int64
+
+	mu         sync.Mutex
+	since      time.Time
+	latencies  []time.Duration
+	unexpected int64
+	shown      int64
+}
+
+// sample is what happened since the previous one.
+type sample struct {
+	span       time.Duration
+	latencies  []time.Duration
+	unexpected int64
+}
+
+func (l *load) take() sample {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	s := sample{span: now.Sub(l.since), latencies: l.latencies, unexpected: l.unexpected}
+	l.since, l.latencies, l.unexpected = now, nil, 0
+	return s
+}
+
+// call sends one request, signed or not, and reports whether its answer
+// was the expected one.
+func (l *load) call(hc *http.Client, signer *sigv4.Signer, signed bool) (time.Duration, error) {
+	req, _ := http.NewRequest("GET", "http://"+l.ingress+"/soak", nil)
+	req.Host = l.host
+	want := http.StatusForbidden
+	if signed {
+		want = http.StatusOK
+		if _, err := signer.Sign(req, sigv4.SignOptions{Service: "vpc-lattice-svcs", Region: region, PayloadHash: sigv4.UnsignedPayload, AddContentSHA256Header: true}); err != nil {
+			return 0, err
+		}
+	}
+	start := time.Now()
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	took := time.Since(start)
+	if resp.StatusCode != want {
+		return took, fmt.Errorf("%s call: status %d, want %d: %.200s", map[bool]string{true: "signed", false: "unsigned"}[signed], resp.StatusCode, want, body)
+	}
+	if signed {
+		l.allowed.Add(1)
+	} else {
+		l.denied.Add(1)
+	}
+	return took, nil
+}
+
+func (l *load) work(ctx context.Context) {
+	hc := &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4}, Timeout: 10 * time.Second}
+	defer hc.CloseIdleConnections()
+	signer := sigv4.NewSigner(l.id, sigv4.Credential{SecretAccessKey: l.secret}, nil)
+	for n := 0; ctx.Err() == nil; n++ {
+		took, err := l.call(hc, signer, n%2 == 0)
+		if ctx.Err() != nil {
+			return
+		}
+		l.mu.Lock()
+		if err != nil {
+			l.unexpected++
+			// The first few are worth reading; the rest are counted.
+			if l.shown < 5 {
+				l.shown++
+				log.Print(err)
+			}
+		} else {
+			l.latencies = append(l.latencies, took)
+		}
+		l.mu.Unlock()
+	}
+}
+
+// waitAllowed waits until the configuration reaches the gateway and the
+// target's first health check passed.
+func (l *load) waitAllowed() error {
+	hc := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 10 * time.Second}
+	signer := sigv4.NewSigner(l.id, sigv4.Credential{SecretAccessKey: l.secret}, nil)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := l.call(hc, signer, true)
+		if err == nil {
+			l.allowed.Store(0)
+			l.since = time.Now()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the service is not reachable through the gateway: %w", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// authPolicy allows the account's principals and nobody else; n only
+// changes the statement ID, so every version is equivalent.
+func authPolicy(n int) string {
+	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"soak%d","Effect":"Allow","Principal":"*","Action":"vpc-lattice-svcs:Invoke","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalAccount":"%s"}}}]}`, n, account)
+}
+
+// configure creates a service network and a service (both AWS_IAM) in
+// front of target, with the VPC associated.
+func configure(c *vpclattice.Client, target string) (*vpclattice.CreateServiceOutput, error) {
+	ctx := context.Background()
+	host, portStr, _ := net.SplitHostPort(target)
+	port, _ := strconv.Atoi(portStr)
+	sn, err := c.CreateServiceNetwork(ctx, &vpclattice.CreateServiceNetworkInput{Name: aws.String("soak"), AuthType: types.AuthTypeAwsIam})
+	if err != nil {
+		return nil, err
+	}
+	svc, err := c.CreateService(ctx, &vpclattice.CreateServiceInput{Name: aws.String("soak"), AuthType: types.AuthTypeAwsIam})
+	if err != nil {
+		return nil, err
+	}
+	steps := []func() error{
+		func() error {
+			_, err := c.PutAuthPolicy(ctx, &vpclattice.PutAuthPolicyInput{ResourceIdentifier: sn.Id, Policy: aws.String(authPolicy(0))})
+			return err
+		},
+		func() error {
+			_, err := c.PutAuthPolicy(ctx, &vpclattice.PutAuthPolicyInput{ResourceIdentifier: svc.Id, Policy: aws.String(authPolicy(0))})
+			return err
+		},
+		func() error {
+			tg, err := c.CreateTargetGroup(ctx, &vpclattice.CreateTargetGroupInput{Name: aws.String("soak"), Type: types.TargetGroupTypeIp,
+				Config: &types.TargetGroupConfig{Port: aws.Int32(int32(port)), Protocol: types.TargetGroupProtocolHttp, VpcIdentifier: aws.String(vpcID)}})
+			if err != nil {
+				return err
+			}
+			if _, err := c.RegisterTargets(ctx, &vpclattice.RegisterTargetsInput{TargetGroupIdentifier: tg.Id,
+				Targets: []types.Target{{Id: aws.String(host), Port: aws.Int32(int32(port))}}}); err != nil {
+				return err
+			}
+			_, err = c.CreateListener(ctx, &vpclattice.CreateListenerInput{ServiceIdentifier: svc.Id, Name: aws.String("http"), Protocol: types.ListenerProtocolHttp, Port: aws.Int32(80),
+				DefaultAction: &types.RuleActionMemberForward{Value: types.ForwardAction{TargetGroups: []types.WeightedTargetGroup{{TargetGroupIdentifier: tg.Id, Weight: aws.Int32(1)}}}}})
+			return err
+		},
+		func() error {
+			_, err := c.CreateServiceNetworkServiceAssociation(ctx, &vpclattice.CreateServiceNetworkServiceAssociationInput{ServiceNetworkIdentifier: sn.Id, ServiceIdentifier: svc.Id})
+			return err
+		},
+		func() error {
+			_, err := c.CreateServiceNetworkVpcAssociation(ctx, &vpclattice.CreateServiceNetworkVpcAssociationInput{ServiceNetworkIdentifier: sn.Id, VpcIdentifier: aws.String(vpcID)})
+			return err
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return svc, nil
+}
+
+// reconfigure makes change number n: an equivalent auth policy and a new
+// tag value on the service.
+func reconfigure(ctx context.Context, c *vpclattice.Client, svc *vpclattice.CreateServiceOutput, n int) error {
+	if _, err := c.PutAuthPolicy(ctx, &vpclattice.PutAuthPolicyInput{ResourceIdentifier: svc.Id, Policy: aws.String(authPolicy(n + 1))}); err != nil {
+		return err
+	}
+	_, err := c.TagResource(ctx, &vpclattice.TagResourceInput{ResourceArn: svc.Arn, Tags: map[string]string{"soak-change": strconv.Itoa(n)}})
+	return err
+}
+
+// scrape reads the resident memory and goroutines of trellis from its
+// metrics listener.
+func scrape(addr string) (rss, goroutines float64, err error) {
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	found := 0
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if !ok {
+			continue
+		}
+		switch name {
+		case "process_resident_memory_bytes":
+			rss, err = strconv.ParseFloat(value, 64)
+			found++
+		case "go_goroutines":
+			goroutines, err = strconv.ParseFloat(value, 64)
+			found++
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	if found != 2 {
+		return 0, 0, errors.New("the metrics lack process_resident_memory_bytes or go_goroutines")
+	}
+	return rss, goroutines, sc.Err()
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	return d[int(float64(len(d)-1)*p)]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func waitCredentials(path string) (id, secret string, err error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(path); err == nil {
+			for line := range strings.SplitSeq(string(b), "\n") {
+				k, v, _ := strings.Cut(line, "=")
+				switch strings.TrimSpace(k) {
+				case "aws_access_key_id":
+					id = strings.TrimSpace(v)
+				case "aws_secret_access_key":
+					secret = strings.TrimSpace(v)
+				}
+			}
+			if id != "" && secret != "" {
+				return id, secret, nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return "", "", fmt.Errorf("trellis did not write %s", path)
+}
