@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sync"
 	"testing"
@@ -25,9 +26,12 @@ var serveCrashCycles = flag.Int("serve.crashcycles", 3,
 // that data directory instead of the tests (see TestServeSurvivesKill).
 const childServeData = "TRELLIS_TEST_SERVE_DATA"
 
+// childServeConfig names the config file of that child.
+const childServeConfig = "TRELLIS_TEST_SERVE_CONFIG"
+
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(childServeData); dir != "" {
-		os.Exit(run([]string{"serve", "--data", dir, "--listen", "127.0.0.1:0"}, os.Stdin, os.Stdout, os.Stderr))
+		os.Exit(run([]string{"serve", "--data", dir, "--listen", "127.0.0.1:0", "--config", os.Getenv(childServeConfig)}, os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
@@ -35,11 +39,16 @@ func TestMain(m *testing.M) {
 var listeningAt = regexp.MustCompile(`control plane listening .* address=(http://127\.0\.0\.1:\d+)`)
 
 // startChildServer runs "trellis serve" in a child process and returns it
-// with its URL once it accepts connections.
+// with its URL once it accepts connections. The rate limit is off: the test
+// reads back every service as fast as it can.
 func startChildServer(t *testing.T, data string) (*exec.Cmd, string) {
 	t.Helper()
+	config := filepath.Join(t.TempDir(), "serve.yaml")
+	if err := os.WriteFile(config, []byte("rateLimit: {perSecond: 0}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childServeData+"="+data)
+	cmd.Env = append(os.Environ(), childServeData+"="+data, childServeConfig+"="+config)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -41,9 +41,19 @@ type serveConfig struct {
 	// ShutdownTimeout bounds how long requests in flight may take to finish
 	// on SIGTERM, such as "10s".
 	ShutdownTimeout string `json:"shutdownTimeout,omitempty"`
+	// RateLimit limits each account's calls to each control-plane API;
+	// perSecond 0 turns it off.
+	RateLimit *rateLimit `json:"rateLimit,omitempty"`
 	// Gateway configures the data plane; without it trellis runs the
 	// control plane only.
 	Gateway *gatewayConfig `json:"gateway,omitempty"`
+}
+
+// rateLimit is a token bucket: PerSecond calls a second on average, and
+// bursts of up to Burst calls; Burst 0 means twice PerSecond (at least 1).
+type rateLimit struct {
+	PerSecond float64 `json:"perSecond"`
+	Burst     int     `json:"burst,omitempty"`
 }
 
 // gatewayConfig is the data plane's section of the config file.
@@ -68,8 +78,14 @@ type gatewayConfig struct {
 }
 
 func defaultServeConfig() serveConfig {
-	return serveConfig{Data: ".trellis", Listen: "127.0.0.1:7400", Region: "us-east-1", Account: "000000000000", ShutdownTimeout: "10s"}
+	return serveConfig{Data: ".trellis", Listen: "127.0.0.1:7400", Region: "us-east-1", Account: "000000000000", ShutdownTimeout: "10s",
+		RateLimit: &rateLimit{PerSecond: defaultRatePerSecond}}
 }
+
+// defaultRatePerSecond is the default per-account rate limit of each
+// control-plane API: far above what people and deployment tools send, low
+// enough that one account's runaway script cannot monopolise the store.
+const defaultRatePerSecond = 100
 
 // readServeConfig reads a config file (YAML or JSON); unknown keys are
 // errors.
@@ -84,6 +100,10 @@ func readServeConfig(path string, c *serveConfig) error {
 	}
 	j, err := json.Marshal(generic)
 	if err != nil {
+		var uv *json.UnsupportedValueError
+		if errors.As(err, &uv) {
+			return fmt.Errorf("%s: %s is not allowed; numbers must be finite", path, uv.Str)
+		}
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if string(j) == "null" {
@@ -96,7 +116,7 @@ func readServeConfig(path string, c *serveConfig) error {
 		if errors.As(err, &te) {
 			return fmt.Errorf("%s: %s must be a string, not a %s (quote it, as in %s: \"...\")", path, te.Field, te.Value, te.Field)
 		}
-		return fmt.Errorf("%s: %w (known keys: data, listen, region, account, shutdownTimeout, gateway)", path, err)
+		return fmt.Errorf("%s: %w (known keys: data, listen, region, account, shutdownTimeout, rateLimit, gateway)", path, err)
 	}
 	return nil
 }
@@ -115,6 +135,9 @@ func (c serveConfig) validate() (time.Duration, error) {
 	}
 	if !policy.IsAccountID(c.Account) {
 		return 0, fmt.Errorf("account %q is not a 12-digit account ID", c.Account)
+	}
+	if r := c.RateLimit; r != nil && (r.PerSecond < 0 || r.Burst < 0) {
+		return 0, fmt.Errorf("rateLimit: perSecond %v must be a number of calls a second (0 turns the limit off) and burst %d not negative", r.PerSecond, r.Burst)
 	}
 	d, err := time.ParseDuration(c.ShutdownTimeout)
 	if err != nil || d <= 0 {
@@ -140,9 +163,16 @@ administrator and writes its credentials, once, to DATA/admin-credentials
   AWS_SHARED_CREDENTIALS_FILE=.trellis/admin-credentials AWS_PROFILE=trellis
 
 --config FILE reads settings from a YAML or JSON file with the keys data,
-listen, region, account (of the first administrator), shutdownTimeout and
-gateway; flags given on the command line override it. A malformed file stops
-trellis before it starts.
+listen, region, account (of the first administrator), shutdownTimeout,
+rateLimit and gateway; flags given on the command line override it. A
+malformed file stops trellis before it starts.
+
+rateLimit limits the calls each account makes to each API (VPC Lattice,
+STS, native) with a token bucket. Calls over it are refused with Retry-After
+as AWS throttles: 429 ThrottlingException (VPC Lattice, native), 400
+Throttling (STS). burst defaults to twice perSecond; perSecond 0 turns the
+limit off:
+  rateLimit: {perSecond: 100, burst: 200}     # the default
 
 The gateway section starts the data plane: one ingress listener per VPC,
 through which callers in that VPC reach the services of the service networks
@@ -263,7 +293,14 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		}()
 	}
 
-	handler, err := controlplane.NewServer(controlplane.ServerConfig{Store: st, Snapshots: snaps, Region: cfg.Region, Logger: log, TargetHealth: targetHealth})
+	scfg := controlplane.ServerConfig{Store: st, Snapshots: snaps, Region: cfg.Region, Logger: log, TargetHealth: targetHealth}
+	if r := cfg.RateLimit; r != nil && r.PerSecond > 0 {
+		scfg.RateLimit, scfg.RateBurst = r.PerSecond, r.Burst
+		if r.Burst == 0 {
+			scfg.RateBurst = max(1, int(2*r.PerSecond))
+		}
+	}
+	handler, err := controlplane.NewServer(scfg)
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}

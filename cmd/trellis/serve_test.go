@@ -41,11 +41,16 @@ func isolateAWSEnvironment(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
 }
 
-func startServer(t *testing.T, data string) *testServer {
+// startServer runs serve with the default configuration over data, as
+// changed by configure, and stops it when the test ends.
+func startServer(t *testing.T, data string, configure ...func(*serveConfig)) *testServer {
 	t.Helper()
 	cfg := defaultServeConfig()
 	cfg.Data = data
 	cfg.Listen = "127.0.0.1:0"
+	for _, c := range configure {
+		c(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
@@ -182,6 +187,9 @@ func TestServeRefusesBadConfig(t *testing.T) {
 		{"number for a string", "account: 123456789012\n", nil, `account must be a string, not a number (quote it`},
 		{"bad timeout", "shutdownTimeout: soon\n", nil, `shutdownTimeout "soon"`},
 		{"bad metrics address", "gateway:\n  metricsListen: nowhere\n", nil, `gateway.metricsListen "nowhere"`},
+		{"negative rate limit", "rateLimit: {perSecond: -1, burst: 5}\n", nil, `rateLimit: perSecond -1 must be a number of calls a second`},
+		{"negative burst", "rateLimit: {perSecond: 5, burst: -1}\n", nil, `burst -1 not negative`},
+		{"rate limit not a number", "rateLimit: {perSecond: .nan}\n", nil, `NaN is not allowed; numbers must be finite`},
 		{"flag overrides file", "listen: nowhere\n", []string{"--listen", "127.0.0.1:0", "--account", "12"}, `account "12"`},
 		{"missing file", "", nil, "no such file"},
 	}
