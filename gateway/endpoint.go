@@ -329,6 +329,11 @@ func (h *endpointHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	w := &recorder{ResponseWriter: rw, status: http.StatusOK}
 	var d authz.PrivateDecision
+	if err := g.unavailable(); err != nil {
+		w.Header().Set("Retry-After", "1")
+		apiError(w, http.StatusServiceUnavailable, "", unavailableMessage)
+		return
+	}
 	if g.apiLog != nil {
 		defer func() { h.log(r, w, &call, &d, start) }()
 	}

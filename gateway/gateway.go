@@ -74,6 +74,16 @@ type Config struct {
 	Health *HealthChecker
 	// Metrics, when not nil, records every request.
 	Metrics *Metrics
+	// Fresh, when not nil, reports whether State is current: nil, or why
+	// it may be out of date (the store cannot be read, a change did not
+	// build), such as snapshot.Manager.Health. While it reports an error
+	// the gateway fails closed: it answers every request 503, since it
+	// cannot know that a permission was not revoked or a network rule
+	// tightened, unless ServeStale is set.
+	Fresh func() error
+	// ServeStale keeps authorising and forwarding requests from the last
+	// good State while Fresh reports an error.
+	ServeStale bool
 }
 
 // A Gateway serves the data plane. It is safe for concurrent use.
@@ -100,6 +110,12 @@ type Gateway struct {
 	health  *HealthChecker
 	metrics *Metrics
 
+	fresh      func() error
+	serveStale bool
+	// staleMode is what the gateway last did about a stale State
+	// (modeFresh, modeRefusing, modeServingStale), to log each change once.
+	staleMode atomic.Int32
+
 	// verifier verifies signatures against one identity.Directory; it is
 	// rebuilt when the State's directory changes, so that a request is
 	// verified and attributed with the same identities.
@@ -121,6 +137,7 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g := &Gateway{region: cfg.Region, state: cfg.State, clock: cfg.Clock, log: cfg.Logger, logs: cfg.AccessLogs, rand: cfg.Rand, flowLog: cfg.FlowLog, apiLog: cfg.APIAccessLog}
 	g.health, g.metrics = cfg.Health, cfg.Metrics
+	g.fresh, g.serveStale = cfg.Fresh, cfg.ServeStale
 	if g.clock == nil {
 		g.clock = time.Now
 	}
@@ -147,6 +164,53 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	return g, nil
 }
+
+// What the gateway does about the State's freshness.
+const (
+	modeFresh int32 = iota
+	modeRefusing
+	modeServingStale
+)
+
+// unavailable returns an error when the request must be refused because
+// the State may be out of date and ServeStale is off. It logs every change
+// between serving, refusing and serving stale once, not per request.
+func (g *Gateway) unavailable() error {
+	if g.fresh == nil {
+		return nil
+	}
+	err := g.fresh()
+	mode := modeFresh
+	switch {
+	case err != nil && g.serveStale:
+		mode = modeServingStale
+	case err != nil:
+		mode = modeRefusing
+	}
+	if prev := g.staleMode.Swap(mode); prev != mode {
+		switch mode {
+		case modeRefusing:
+			g.log.Error("gateway: refusing every request with 503 until the configuration is current again (gateway.serveStaleSnapshot is false)", "err", err)
+		case modeServingStale:
+			g.log.Warn("gateway: serving requests from the last good configuration, which may be out of date (gateway.serveStaleSnapshot is true)", "err", err)
+		default:
+			g.log.Info("gateway: the configuration is current again; serving requests")
+		}
+	}
+	if mode == modeRefusing {
+		return err
+	}
+	return nil
+}
+
+// noteUnavailable is the trellisDecision of a request refused because the
+// configuration may be out of date; "unavailable" is its decision label in
+// metrics.
+const noteUnavailable = "unavailable: the configuration may be out of date"
+
+// unavailableMessage is the body of a 503 for a stale configuration: it
+// says what happened, not the internal error.
+const unavailableMessage = "ServiceUnavailable: the gateway cannot confirm that its configuration is current, so it authorises nothing; retry later"
 
 // targetTransport reaches targets over HTTP/1.1: plain HTTP with the
 // gateway's own client, HTTPS with net/http's. http2 reaches the targets of

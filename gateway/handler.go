@@ -132,6 +132,12 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	src := addrPort(r.RemoteAddr)
 	srcIP := h.in.mapSource(src.Addr())
 	x.source = netip.AddrPortFrom(srcIP, src.Port())
+	if err := g.unavailable(); err != nil {
+		x.note, x.failure = noteUnavailable, "ConfigurationStale"
+		rec.Header().Set("Retry-After", "1")
+		plain(rec, http.StatusServiceUnavailable, unavailableMessage)
+		return
+	}
 
 	// Route: Host to a service of a service network this VPC is
 	// associated with, then to a listener.

@@ -75,6 +75,10 @@ type gatewayConfig struct {
 	// APIAccessLogFile receives a JSON line per call to a private API;
 	// empty means DATA/api-access.log.
 	APIAccessLogFile string `json:"apiAccessLogFile,omitempty"`
+	// ServeStaleSnapshot keeps the gateway authorising from the last good
+	// configuration when the store cannot be read or a change does not
+	// build; by default it then answers 503 (fails closed).
+	ServeStaleSnapshot bool `json:"serveStaleSnapshot,omitempty"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -181,7 +185,8 @@ the targets of the target groups in use, as VPC Lattice does, and sends
 requests only to healthy ones:
   gateway:
     accessLogDir: /var/log/trellis     # default DATA/access-logs
-    metricsListen: 127.0.0.1:9400      # Prometheus /metrics; default none
+    metricsListen: 127.0.0.1:9400      # Prometheus /metrics and /healthz; default none
+    serveStaleSnapshot: false          # see below
     ingress:
       - listen: 127.0.0.1:8080
         vpc: vpc-0a1b2c3d4e5f60718
@@ -206,6 +211,13 @@ ACLs, security groups) from the caller's address, mapped into the endpoint's
 VPC, and closed at once when the path is blocked; every connection gets a
 flow log record, and every call to a private API a line in the API access
 log (see docs/private-apis.md).
+
+The gateway fails closed: when the store cannot be read or its latest change
+does not build, the last good configuration stays loaded but the gateway
+answers every request 503 (Retry-After: 1), logs why, sets the metric
+trellis_config_stale to 1 and fails /healthz, until the configuration is
+current again. serveStaleSnapshot: true keeps serving from the last good
+configuration instead.
 
 SIGTERM or SIGINT stops accepting connections, lets requests in flight finish
 (up to shutdownTimeout), and exits with status 0.`,
@@ -328,10 +340,12 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		}
 		logs := gateway.NewAccessLogs(dir, stdout)
 		defer logs.Close()
-		gcfg := gateway.Config{Region: cfg.Region, State: snaps.Current, Logger: log, AccessLogs: logs, Health: health}
+		gcfg := gateway.Config{Region: cfg.Region, State: snaps.Current, Logger: log, AccessLogs: logs, Health: health,
+			Fresh: snaps.Health, ServeStale: cfg.Gateway.ServeStaleSnapshot}
 		if cfg.Gateway.MetricsListen != "" {
-			m := gateway.NewMetrics(gateway.MetricsConfig{State: snaps.Current, Failures: snaps.Failures, Health: health})
-			msrv, err := serveMetrics(cfg.Gateway.MetricsListen, m, log)
+			m := gateway.NewMetrics(gateway.MetricsConfig{State: snaps.Current, Failures: snaps.Failures,
+				FailuresTotal: snaps.FailuresTotal, Fresh: snaps.Health, Health: health})
+			msrv, err := serveMetrics(cfg.Gateway.MetricsListen, m, healthz(snaps.Health, cfg.Gateway.ServeStaleSnapshot), log)
 			if err != nil {
 				ln.Close()
 				return &exitError{code: exitFailed, err: err}
@@ -433,13 +447,14 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 
 // serveMetrics serves Prometheus metrics at /metrics on addr, until the
 // server it returns is closed.
-func serveMetrics(addr string, m *gateway.Metrics, log *slog.Logger) (*http.Server, error) {
+func serveMetrics(addr string, m *gateway.Metrics, health http.Handler, log *slog.Logger) (*http.Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("GET /healthz", health)
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -449,6 +464,27 @@ func serveMetrics(addr string, m *gateway.Metrics, log *slog.Logger) (*http.Serv
 	go srv.Serve(ln)
 	log.Info("metrics listening", "address", "http://"+ln.Addr().String()+"/metrics")
 	return srv, nil
+}
+
+// healthz answers whether the gateway serves traffic as configured: 200
+// while the configuration is current, 503 while it may be out of date and
+// the gateway refuses requests. With serveStale the gateway keeps serving,
+// so the check passes and says so; trellis_config_stale is the alert.
+func healthz(fresh func() error, serveStale bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		err := fresh()
+		switch {
+		case err == nil:
+			io.WriteString(w, "ok\n")
+		case serveStale:
+			io.WriteString(w, "serving a stale configuration (gateway.serveStaleSnapshot): "+err.Error()+"\n")
+		default:
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, "refusing requests: "+err.Error()+"\n")
+		}
+	})
 }
 
 // pruneSessions deletes STS sessions a day after they expired, hourly.
