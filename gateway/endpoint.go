@@ -290,6 +290,10 @@ func (g *Gateway) endpointHandler(in EndpointIngress) *endpointHandler {
 		BufferPool: g.buffers,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			g.log.Warn("integration unreachable", "err", err)
+			if errors.Is(err, errUpstreamTimeout) {
+				apiError(w, http.StatusGatewayTimeout, "", "Endpoint request timed out") // API Gateway's INTEGRATION_TIMEOUT
+				return
+			}
 			apiError(w, http.StatusBadGateway, "", "Internal server error")
 		},
 	}

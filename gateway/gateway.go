@@ -84,6 +84,12 @@ type Config struct {
 	// ServeStale keeps authorising and forwarding requests from the last
 	// good State while Fresh reports an error.
 	ServeStale bool
+	// UpstreamTimeout is how long a target (or a private API's
+	// integration) may take to start answering, its status line and
+	// headers, before the gateway answers 504; the body that follows has
+	// no limit, so streams are not cut off. Zero means
+	// DefaultUpstreamTimeout; negative means no limit.
+	UpstreamTimeout time.Duration
 }
 
 // A Gateway serves the data plane. It is safe for concurrent use.
@@ -153,6 +159,14 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.Transport == nil {
 		tt := newTargetTransport()
 		g.http1, g.http2, upgrades = tt, tt.http2, tt.http1
+	}
+	if d := cfg.UpstreamTimeout; d >= 0 {
+		if d == 0 {
+			d = DefaultUpstreamTimeout
+		}
+		g.http1 = &timeoutTransport{rt: g.http1, timeout: d}
+		g.http2 = &timeoutTransport{rt: g.http2, timeout: d}
+		upgrades = &timeoutTransport{rt: upgrades, timeout: d}
 	}
 	g.buffers = &bufferPool{}
 	g.proxy = &httputil.ReverseProxy{

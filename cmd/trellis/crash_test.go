@@ -43,12 +43,21 @@ var listeningAt = regexp.MustCompile(`control plane listening .* address=(http:/
 // reads back every service as fast as it can.
 func startChildServer(t *testing.T, data string) (*exec.Cmd, string) {
 	t.Helper()
-	config := filepath.Join(t.TempDir(), "serve.yaml")
-	if err := os.WriteFile(config, []byte("rateLimit: {perSecond: 0}\n"), 0o600); err != nil {
+	cmd, url, _ := startChildServerWith(t, data, "rateLimit: {perSecond: 0}\n")
+	return cmd, url
+}
+
+// startChildServerWith runs "trellis serve" with a config file in a child
+// process and returns it, its control plane URL once it accepts
+// connections, and its log.
+func startChildServerWith(t *testing.T, data, config string) (*exec.Cmd, string, *lockedBuffer) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "serve.yaml")
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childServeData+"="+data, childServeConfig+"="+config)
+	cmd.Env = append(os.Environ(), childServeData+"="+data, childServeConfig+"="+path)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -56,26 +65,30 @@ func startChildServer(t *testing.T, data string) (*exec.Cmd, string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	logs := &lockedBuffer{}
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			logs.Write(append(sc.Bytes(), '\n'))
 			if m := listeningAt.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-				break
+				select {
+				case found <- m[1]:
+				default:
+				}
 			}
 		}
-		io.Copy(io.Discard, stderr)
+		io.Copy(logs, stderr) // after a line too long to scan, keep the child from blocking
 	}()
 	select {
 	case url := <-found:
-		return cmd, url
+		return cmd, url, logs
 	case <-time.After(20 * time.Second):
 		cmd.Process.Kill()
 		cmd.Wait()
-		t.Fatal("the child trellis serve did not start within 20s")
+		t.Fatalf("the child trellis serve did not start within 20s:\n%s", logs)
 	}
-	return nil, ""
+	return nil, "", nil
 }
 
 // TestServeSurvivesKill creates services through the API from several

@@ -79,6 +79,9 @@ type gatewayConfig struct {
 	// configuration when the store cannot be read or a change does not
 	// build; by default it then answers 503 (fails closed).
 	ServeStaleSnapshot bool `json:"serveStaleSnapshot,omitempty"`
+	// UpstreamTimeout is how long a target may take to start answering,
+	// such as "60s" (the default); "0s" means no limit.
+	UpstreamTimeout string `json:"upstreamTimeout,omitempty"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -134,6 +137,11 @@ func (c serveConfig) validate() (time.Duration, error) {
 			return 0, fmt.Errorf("gateway.metricsListen %q: %v (use HOST:PORT, such as 127.0.0.1:9400)", c.Gateway.MetricsListen, err)
 		}
 	}
+	if c.Gateway != nil && c.Gateway.UpstreamTimeout != "" {
+		if d, err := time.ParseDuration(c.Gateway.UpstreamTimeout); err != nil || d < 0 {
+			return 0, fmt.Errorf("gateway.upstreamTimeout %q is not a duration such as \"60s\" (\"0s\" for no limit)", c.Gateway.UpstreamTimeout)
+		}
+	}
 	if c.Region == "" {
 		return 0, errors.New("region is empty")
 	}
@@ -187,6 +195,7 @@ requests only to healthy ones:
     accessLogDir: /var/log/trellis     # default DATA/access-logs
     metricsListen: 127.0.0.1:9400      # Prometheus /metrics and /healthz; default none
     serveStaleSnapshot: false          # see below
+    upstreamTimeout: 60s               # a target's time to start answering: 504 after; 0s: none
     ingress:
       - listen: 127.0.0.1:8080
         vpc: vpc-0a1b2c3d4e5f60718
@@ -341,7 +350,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		logs := gateway.NewAccessLogs(dir, stdout)
 		defer logs.Close()
 		gcfg := gateway.Config{Region: cfg.Region, State: snaps.Current, Logger: log, AccessLogs: logs, Health: health,
-			Fresh: snaps.Health, ServeStale: cfg.Gateway.ServeStaleSnapshot}
+			Fresh: snaps.Health, ServeStale: cfg.Gateway.ServeStaleSnapshot, UpstreamTimeout: upstreamTimeout(cfg.Gateway.UpstreamTimeout)}
 		if cfg.Gateway.MetricsListen != "" {
 			m := gateway.NewMetrics(gateway.MetricsConfig{State: snaps.Current, Failures: snaps.Failures,
 				FailuresTotal: snaps.FailuresTotal, Fresh: snaps.Health, Health: health})
@@ -464,6 +473,19 @@ func serveMetrics(addr string, m *gateway.Metrics, health http.Handler, log *slo
 	go srv.Serve(ln)
 	log.Info("metrics listening", "address", "http://"+ln.Addr().String()+"/metrics")
 	return srv, nil
+}
+
+// upstreamTimeout turns gateway.upstreamTimeout, already validated, into
+// gateway.Config.UpstreamTimeout: empty is the default, "0s" no limit.
+func upstreamTimeout(s string) time.Duration {
+	if s == "" {
+		return 0
+	}
+	d, _ := time.ParseDuration(s)
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // healthz answers whether the gateway serves traffic as configured: 200

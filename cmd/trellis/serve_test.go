@@ -187,6 +187,8 @@ func TestServeRefusesBadConfig(t *testing.T) {
 		{"number for a string", "account: 123456789012\n", nil, `account must be a string, not a number (quote it`},
 		{"bad timeout", "shutdownTimeout: soon\n", nil, `shutdownTimeout "soon"`},
 		{"bad metrics address", "gateway:\n  metricsListen: nowhere\n", nil, `gateway.metricsListen "nowhere"`},
+		{"bad upstream timeout", "gateway:\n  upstreamTimeout: 60\n", nil, `gateway.upstreamTimeout must be a string`},
+		{"negative upstream timeout", "gateway:\n  upstreamTimeout: -1s\n", nil, `gateway.upstreamTimeout "-1s" is not a duration`},
 		{"negative rate limit", "rateLimit: {perSecond: -1, burst: 5}\n", nil, `rateLimit: perSecond -1 must be a number of calls a second`},
 		{"negative burst", "rateLimit: {perSecond: 5, burst: -1}\n", nil, `burst -1 not negative`},
 		{"rate limit not a number", "rateLimit: {perSecond: .nan}\n", nil, `NaN is not allowed; numbers must be finite`},
@@ -431,5 +433,18 @@ func TestApplyShippedExample(t *testing.T) {
 	}
 	if got := aws.ToString(ar.AssumedRoleUser.Arn); got != "arn:aws:sts::111122223333:assumed-role/ci-deployer/deploy" {
 		t.Errorf("assumed role user %s", got)
+	}
+}
+
+// TestUpstreamTimeoutSetting checks how gateway.upstreamTimeout becomes the
+// gateway's setting: empty is the default (0), "0s" is no limit (-1).
+func TestUpstreamTimeoutSetting(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want time.Duration
+	}{{"", 0}, {"0s", -1}, {"90s", 90 * time.Second}, {"1m30s", 90 * time.Second}} {
+		if got := upstreamTimeout(tt.in); got != tt.want {
+			t.Errorf("upstreamTimeout(%q) = %v, want %v", tt.in, got, tt.want)
+		}
 	}
 }
