@@ -55,6 +55,10 @@ type Ingress struct {
 	// holds open at a time; further callers wait until one closes. Zero
 	// means no limit.
 	MaxConnections int `json:"maxConnections,omitempty"`
+	// MaxHeaderBytes bounds the size of a request's header section (the
+	// request line and headers); larger requests get 431. Zero means
+	// DefaultMaxHeaderBytes.
+	MaxHeaderBytes int `json:"maxHeaderBytes,omitempty"`
 }
 
 // An AddressMap maps the addresses of one prefix onto another prefix of

@@ -57,6 +57,11 @@ type EndpointIngress struct {
 	// MaxConnections, when positive, is how many connections the
 	// endpoint holds open at a time, as Ingress.MaxConnections.
 	MaxConnections int `json:"maxConnections,omitempty"`
+	// IdleTimeout, ReadHeaderTimeout and MaxHeaderBytes are as an
+	// Ingress's.
+	IdleTimeout       Duration `json:"idleTimeout,omitempty"`
+	ReadHeaderTimeout Duration `json:"readHeaderTimeout,omitempty"`
+	MaxHeaderBytes    int      `json:"maxHeaderBytes,omitempty"`
 }
 
 func (e *EndpointIngress) check() error {
@@ -66,8 +71,8 @@ func (e *EndpointIngress) check() error {
 	if !strings.HasPrefix(e.Endpoint, "vpce-") {
 		return fmt.Errorf("endpoint %s: %q is not an interface endpoint ID such as vpce-0123456789abcdef0", e.Listen, e.Endpoint)
 	}
-	if e.MaxConnections < 0 {
-		return fmt.Errorf("endpoint %s: maxConnections %d is negative", e.Listen, e.MaxConnections)
+	if e.MaxConnections < 0 || e.MaxHeaderBytes < 0 || e.IdleTimeout < 0 || e.ReadHeaderTimeout < 0 {
+		return fmt.Errorf("endpoint %s: maxConnections, maxHeaderBytes, idleTimeout and readHeaderTimeout cannot be negative", e.Listen)
 	}
 	return checkSourceMap("endpoint "+e.Listen, e.SourceMap)
 }
@@ -473,9 +478,9 @@ func (g *Gateway) StartEndpoints(ins []EndpointIngress) (*Running, error) {
 		}
 		srv := &http.Server{
 			Handler:           g.endpointHandler(in),
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       120 * time.Second,
-			MaxHeaderBytes:    64 << 10,
+			ReadHeaderTimeout: in.ReadHeaderTimeout.orDefault(DefaultReadHeaderTimeout),
+			IdleTimeout:       in.IdleTimeout.orDefault(DefaultIdleTimeout),
+			MaxHeaderBytes:    orDefault(in.MaxHeaderBytes, DefaultMaxHeaderBytes),
 			ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 				if ec, ok := c.(*endpointConn); ok {
 					return context.WithValue(ctx, connInfoKey{}, ec.info)

@@ -90,6 +90,12 @@ type Config struct {
 	// no limit, so streams are not cut off. Zero means
 	// DefaultUpstreamTimeout; negative means no limit.
 	UpstreamTimeout time.Duration
+	// MaxSignedBodyBytes bounds the body of a request whose signature
+	// covers its payload hash, which the gateway must read whole to check
+	// before it forwards anything; larger ones are refused. Zero means
+	// sigv4.DefaultMaxBodyBytes. Unsigned payloads (UNSIGNED-PAYLOAD)
+	// stream and have no limit.
+	MaxSignedBodyBytes int64
 }
 
 // A Gateway serves the data plane. It is safe for concurrent use.
@@ -118,6 +124,7 @@ type Gateway struct {
 
 	fresh      func() error
 	serveStale bool
+	maxBody    int64
 	// staleMode is what the gateway last did about a stale State
 	// (modeFresh, modeRefusing, modeServingStale), to log each change once.
 	staleMode atomic.Int32
@@ -143,7 +150,7 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g := &Gateway{region: cfg.Region, state: cfg.State, clock: cfg.Clock, log: cfg.Logger, logs: cfg.AccessLogs, rand: cfg.Rand, flowLog: cfg.FlowLog, apiLog: cfg.APIAccessLog}
 	g.health, g.metrics = cfg.Health, cfg.Metrics
-	g.fresh, g.serveStale = cfg.Fresh, cfg.ServeStale
+	g.fresh, g.serveStale, g.maxBody = cfg.Fresh, cfg.ServeStale, cfg.MaxSignedBodyBytes
 	if g.clock == nil {
 		g.clock = time.Now
 	}
@@ -279,7 +286,7 @@ func (g *Gateway) verifierFor(dir *identity.Directory) (*sigv4.Verifier, error) 
 	if cur := g.verifier.Load(); cur != nil && cur.dir == dir {
 		return cur.v, nil
 	}
-	v, err := sigv4.NewVerifier(sigv4.Config{Region: g.region, Credentials: dir, Clock: g.clock})
+	v, err := sigv4.NewVerifier(sigv4.Config{Region: g.region, Credentials: dir, Clock: g.clock, MaxBodyBytes: g.maxBody})
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,8 @@ const (
 	// DefaultReadHeaderTimeout is how long a caller has to send a
 	// request's headers (and, with TLS, to finish the handshake).
 	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultMaxHeaderBytes bounds a request's header section by default.
+	DefaultMaxHeaderBytes = 64 << 10
 )
 
 // A Duration is a time.Duration written in JSON (and YAML) as a string
@@ -74,7 +76,18 @@ func (in *Ingress) checkEdge() error {
 	if in.MaxConnections < 0 {
 		return fmt.Errorf("ingress %s: maxConnections %d is negative", in.Listen, in.MaxConnections)
 	}
+	if in.MaxHeaderBytes < 0 {
+		return fmt.Errorf("ingress %s: maxHeaderBytes %d is negative", in.Listen, in.MaxHeaderBytes)
+	}
 	return nil
+}
+
+// orDefault returns n, or def when n is zero.
+func orDefault(n, def int) int {
+	if n == 0 {
+		return def
+	}
+	return n
 }
 
 // listen opens the listener of an ingress: TCP with its connection
@@ -117,7 +130,7 @@ func (in *Ingress) server(h http.Handler, log *slog.Logger) *http.Server {
 		Protocols:         p,
 		ReadHeaderTimeout: in.ReadHeaderTimeout.orDefault(DefaultReadHeaderTimeout),
 		IdleTimeout:       in.IdleTimeout.orDefault(DefaultIdleTimeout),
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    orDefault(in.MaxHeaderBytes, DefaultMaxHeaderBytes),
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }

@@ -15,6 +15,12 @@ type limitListener struct {
 	closeOnce sync.Once
 }
 
+// LimitConnections returns ln limited to max open connections, or ln itself
+// when max is zero (no limit): Accept waits until a connection closes
+// before it accepts the next. trellis serve limits the control plane with
+// it too.
+func LimitConnections(ln net.Listener, max int) net.Listener { return limitConnections(ln, max) }
+
 // limitConnections returns ln limited to max open connections, or ln
 // itself when max is zero (no limit).
 func limitConnections(ln net.Listener, max int) net.Listener {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"syscall"
 	"time"
 
@@ -44,6 +45,9 @@ type serveConfig struct {
 	// RateLimit limits each account's calls to each control-plane API;
 	// perSecond 0 turns it off.
 	RateLimit *rateLimit `json:"rateLimit,omitempty"`
+	// ControlPlane bounds what a caller of the control plane may send and
+	// hold.
+	ControlPlane controlPlaneLimits `json:"controlPlane"`
 	// Gateway configures the data plane; without it trellis runs the
 	// control plane only.
 	Gateway *gatewayConfig `json:"gateway,omitempty"`
@@ -54,6 +58,67 @@ type serveConfig struct {
 type rateLimit struct {
 	PerSecond float64 `json:"perSecond"`
 	Burst     int     `json:"burst,omitempty"`
+}
+
+// controlPlaneLimits are the limits of the control plane's listener. Zero
+// values are the defaults of defaultControlPlaneLimits.
+type controlPlaneLimits struct {
+	// MaxBodyBytes bounds a VPC Lattice or native API request body.
+	MaxBodyBytes int64 `json:"maxBodyBytes,omitempty"`
+	// MaxHeaderBytes bounds a request's header section.
+	MaxHeaderBytes int `json:"maxHeaderBytes,omitempty"`
+	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout are
+	// the http.Server timeouts: to send the headers, the whole request,
+	// to take the answer, and between requests on a connection.
+	ReadHeaderTimeout gateway.Duration `json:"readHeaderTimeout,omitempty"`
+	ReadTimeout       gateway.Duration `json:"readTimeout,omitempty"`
+	WriteTimeout      gateway.Duration `json:"writeTimeout,omitempty"`
+	IdleTimeout       gateway.Duration `json:"idleTimeout,omitempty"`
+	// MaxConnections, when positive, is how many connections the control
+	// plane holds open at a time; 0 means no limit.
+	MaxConnections int `json:"maxConnections,omitempty"`
+}
+
+// defaultControlPlaneLimits are the control plane's limits unless the
+// config file sets them: ample for the largest legitimate request (a
+// native document of many policies), tight enough for slow clients.
+var defaultControlPlaneLimits = controlPlaneLimits{
+	MaxBodyBytes:      1 << 20,
+	MaxHeaderBytes:    64 << 10,
+	ReadHeaderTimeout: gateway.Duration(10 * time.Second),
+	ReadTimeout:       gateway.Duration(60 * time.Second),
+	WriteTimeout:      gateway.Duration(60 * time.Second),
+	IdleTimeout:       gateway.Duration(120 * time.Second),
+}
+
+// withDefaults returns l with its zero values replaced by the defaults.
+func (l controlPlaneLimits) withDefaults() controlPlaneLimits {
+	d := defaultControlPlaneLimits
+	if l.MaxBodyBytes == 0 {
+		l.MaxBodyBytes = d.MaxBodyBytes
+	}
+	if l.MaxHeaderBytes == 0 {
+		l.MaxHeaderBytes = d.MaxHeaderBytes
+	}
+	for _, p := range []struct{ v, def *gateway.Duration }{
+		{&l.ReadHeaderTimeout, &d.ReadHeaderTimeout}, {&l.ReadTimeout, &d.ReadTimeout},
+		{&l.WriteTimeout, &d.WriteTimeout}, {&l.IdleTimeout, &d.IdleTimeout},
+	} {
+		if *p.v == 0 {
+			*p.v = *p.def
+		}
+	}
+	return l
+}
+
+func (l controlPlaneLimits) check() error {
+	switch {
+	case l.MaxBodyBytes < 0, l.MaxHeaderBytes < 0, l.MaxConnections < 0:
+		return fmt.Errorf("controlPlane: maxBodyBytes %d, maxHeaderBytes %d and maxConnections %d cannot be negative", l.MaxBodyBytes, l.MaxHeaderBytes, l.MaxConnections)
+	case l.ReadHeaderTimeout < 0, l.ReadTimeout < 0, l.WriteTimeout < 0, l.IdleTimeout < 0:
+		return errors.New("controlPlane: readHeaderTimeout, readTimeout, writeTimeout and idleTimeout cannot be negative")
+	}
+	return nil
 }
 
 // gatewayConfig is the data plane's section of the config file.
@@ -82,6 +147,9 @@ type gatewayConfig struct {
 	// UpstreamTimeout is how long a target may take to start answering,
 	// such as "60s" (the default); "0s" means no limit.
 	UpstreamTimeout string `json:"upstreamTimeout,omitempty"`
+	// MaxSignedBodyBytes bounds a request body whose hash the signature
+	// covers (the gateway reads it whole to check it); 0 means 10 MiB.
+	MaxSignedBodyBytes int64 `json:"maxSignedBodyBytes,omitempty"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -121,9 +189,15 @@ func readServeConfig(path string, c *serveConfig) error {
 	if err := dec.Decode(c); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return fmt.Errorf("%s: %s must be a string, not a %s (quote it, as in %s: \"...\")", path, te.Field, te.Value, te.Field)
+			switch te.Type.Kind() {
+			case reflect.String:
+				return fmt.Errorf("%s: %s must be a string, not a %s (quote it, as in %s: \"...\")", path, te.Field, te.Value, te.Field)
+			case reflect.Int, reflect.Int64, reflect.Float64:
+				return fmt.Errorf("%s: %s must be a number, not a %s", path, te.Field, te.Value)
+			}
+			return fmt.Errorf("%s: %s cannot be a %s", path, te.Field, te.Value)
 		}
-		return fmt.Errorf("%s: %w (known keys: data, listen, region, account, shutdownTimeout, rateLimit, gateway)", path, err)
+		return fmt.Errorf("%s: %w (known keys: data, listen, region, account, shutdownTimeout, rateLimit, controlPlane, gateway)", path, err)
 	}
 	return nil
 }
@@ -147,6 +221,12 @@ func (c serveConfig) validate() (time.Duration, error) {
 	}
 	if !policy.IsAccountID(c.Account) {
 		return 0, fmt.Errorf("account %q is not a 12-digit account ID", c.Account)
+	}
+	if err := c.ControlPlane.check(); err != nil {
+		return 0, err
+	}
+	if c.Gateway != nil && c.Gateway.MaxSignedBodyBytes < 0 {
+		return 0, fmt.Errorf("gateway.maxSignedBodyBytes %d cannot be negative", c.Gateway.MaxSignedBodyBytes)
 	}
 	if r := c.RateLimit; r != nil && (r.PerSecond < 0 || r.Burst < 0) {
 		return 0, fmt.Errorf("rateLimit: perSecond %v must be a number of calls a second (0 turns the limit off) and burst %d not negative", r.PerSecond, r.Burst)
@@ -186,6 +266,17 @@ Throttling (STS). burst defaults to twice perSecond; perSecond 0 turns the
 limit off:
   rateLimit: {perSecond: 100, burst: 200}     # the default
 
+controlPlane bounds what a caller of the control plane sends and holds
+(defaults shown; docs/SECURITY.md lists every limit):
+  controlPlane:
+    maxBodyBytes: 1048576      # VPC Lattice and native API bodies
+    maxHeaderBytes: 65536      # request line and headers: 431 over it
+    readHeaderTimeout: 10s
+    readTimeout: 60s
+    writeTimeout: 60s
+    idleTimeout: 120s
+    maxConnections: 0          # connections held at a time; 0: no limit
+
 The gateway section starts the data plane: one ingress listener per VPC,
 through which callers in that VPC reach the services of the service networks
 the VPC is associated with (see docs/gateway.md). The gateway health checks
@@ -207,6 +298,8 @@ requests only to healthy ones:
         idleTimeout: 120s              # default 120s
         readHeaderTimeout: 10s         # default 10s
         maxConnections: 10000          # default: no limit
+        maxHeaderBytes: 65536          # default 64 KiB: 431 over it
+    maxSignedBodyBytes: 10485760       # default 10 MiB: bodies whose hash is signed
     flowLogFile: /var/log/trellis/flows.log  # default DATA/flow-logs.log
     apiAccessLogFile: /var/log/trellis/api.log  # default DATA/api-access.log
     endpoints:                         # interface endpoints to private APIs
@@ -214,6 +307,7 @@ requests only to healthy ones:
         endpoint: vpce-aaaa0001        # of the configuration's network section
         sourceMap: [{from: 127.199.0.0/16, to: 10.199.0.0/16}]
         maxConnections: 10000          # default: no limit
+        # idleTimeout, readHeaderTimeout, maxHeaderBytes: as an ingress's
 
 A connection to an endpoint is checked against the network (route, network
 ACLs, security groups) from the caller's address, mapped into the endpoint's
@@ -314,7 +408,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		}()
 	}
 
-	scfg := controlplane.ServerConfig{Store: st, Snapshots: snaps, Region: cfg.Region, Logger: log, TargetHealth: targetHealth}
+	limits := cfg.ControlPlane.withDefaults()
+	scfg := controlplane.ServerConfig{Store: st, Snapshots: snaps, Region: cfg.Region, Logger: log, TargetHealth: targetHealth,
+		MaxBodyBytes: limits.MaxBodyBytes}
 	if r := cfg.RateLimit; r != nil && r.PerSecond > 0 {
 		scfg.RateLimit, scfg.RateBurst = r.PerSecond, r.Burst
 		if r.Burst == 0 {
@@ -329,13 +425,14 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return &exitError{code: exitFailed, err: fmt.Errorf("control plane: %w", err)}
 	}
+	ln = gateway.LimitConnections(ln, limits.MaxConnections)
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		ReadHeaderTimeout: time.Duration(limits.ReadHeaderTimeout),
+		ReadTimeout:       time.Duration(limits.ReadTimeout),
+		WriteTimeout:      time.Duration(limits.WriteTimeout),
+		IdleTimeout:       time.Duration(limits.IdleTimeout),
+		MaxHeaderBytes:    limits.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	var (
@@ -350,7 +447,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		logs := gateway.NewAccessLogs(dir, stdout)
 		defer logs.Close()
 		gcfg := gateway.Config{Region: cfg.Region, State: snaps.Current, Logger: log, AccessLogs: logs, Health: health,
-			Fresh: snaps.Health, ServeStale: cfg.Gateway.ServeStaleSnapshot, UpstreamTimeout: upstreamTimeout(cfg.Gateway.UpstreamTimeout)}
+			Fresh: snaps.Health, ServeStale: cfg.Gateway.ServeStaleSnapshot, UpstreamTimeout: upstreamTimeout(cfg.Gateway.UpstreamTimeout),
+			MaxSignedBodyBytes: cfg.Gateway.MaxSignedBodyBytes}
 		if cfg.Gateway.MetricsListen != "" {
 			m := gateway.NewMetrics(gateway.MetricsConfig{State: snaps.Current, Failures: snaps.Failures,
 				FailuresTotal: snaps.FailuresTotal, Fresh: snaps.Health, Health: health})
