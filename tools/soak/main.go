@@ -235,7 +235,13 @@ func run(work string, o options) error {
 		total, l.allowed.Load(), l.denied.Load(), unexpected, changes.Load(), changeFailures.Load())
 	growing := reportGrowth(rows)
 	if o.conns > 0 && len(rows) > 0 {
-		peak := slices.MaxFunc(rows, func(a, b row) int { return int(a.rss - b.rss) })
+		// The highest RSS while the most connections were held.
+		peak := slices.MaxFunc(rows, func(a, b row) int {
+			if a.held != b.held {
+				return int(a.held - b.held)
+			}
+			return int(a.rss - b.rss)
+		})
 		fmt.Printf("held connections: %d at the peak; trellis RSS %.1f MiB (%.1f MiB before the load): %.1f KiB per held connection, %.1f goroutines per held connection\n",
 			peak.held, peak.rss/(1<<20), baseRSS/(1<<20), (peak.rss-baseRSS)/1024/float64(max(peak.held, 1)), (peak.goroutines-baseGoroutines)/float64(max(peak.held, 1)))
 	}
