@@ -12,6 +12,7 @@ require (
 	github.com/aws/smithy-go/aws-http-auth v1.1.3
 	github.com/prometheus/client_golang v1.24.1
 	github.com/spf13/cobra v1.10.2
+	go.uber.org/goleak v1.3.0
 	go.yaml.in/yaml/v3 v3.0.6
 	google.golang.org/grpc v1.84.0
 	modernc.org/sqlite v1.61.1

@@ -45,7 +45,10 @@ type LatticeConfig struct {
 	MaxBodyBytes int64
 	// RateLimit, when positive, is how many requests per second each account
 	// may make, with bursts of RateBurst (at least 1); more are refused with
-	// ThrottlingException.
+	// ThrottlingException (429) and a Retry-After header. The limit is per
+	// account, as AWS throttles its APIs, and not per caller ARN: anyone
+	// allowed to assume a role can mint new session ARNs at will, so a
+	// per-ARN limit would bound nothing.
 	RateLimit float64
 	RateBurst int
 	// IdempotencyWindow is how long a clientToken is remembered. Zero means
@@ -80,7 +83,7 @@ type LatticeAPI struct {
 	log       *slog.Logger
 	maxBody   int64
 	idemTTL   time.Duration
-	limiter   *limiter
+	limiter   *rateLimiter
 	health    TargetHealthFunc
 }
 
@@ -120,7 +123,7 @@ func NewLatticeAPI(c LatticeConfig) (*LatticeAPI, error) {
 		a.quotas = model.DefaultQuotas()
 	}
 	if c.RateLimit > 0 {
-		a.limiter = newLimiter(c.RateLimit, c.RateBurst)
+		a.limiter = newRateLimiter(c.RateLimit, c.RateBurst, maxRateLimitKeys)
 	}
 	return a, nil
 }
@@ -177,8 +180,12 @@ func (a *LatticeAPI) serve(r *http.Request) (int, any, error) {
 	if !policy.IsAccountID(caller.Account) {
 		return 0, nil, fmt.Errorf("controlplane: the authorizer returned the account %q, which is not a 12-digit account ID", caller.Account)
 	}
-	if a.limiter != nil && !a.limiter.allow(caller.Account, a.clock()) {
-		return 0, nil, errThrottling("rate exceeded for account %s", caller.Account)
+	if a.limiter != nil {
+		if ok, wait := a.limiter.take(caller.Account, a.clock()); !ok {
+			e := errThrottling("%s", a.limiter.message(caller.Account))
+			e.RetryAfterSeconds = retryAfterSeconds(wait)
+			return 0, nil, e
+		}
 	}
 	op, params, err := route(r)
 	if err != nil {
@@ -239,43 +246,4 @@ func (a *LatticeAPI) requestID() string {
 	}
 	h := hex.EncodeToString(b[:])
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-// limiter is a token bucket per account.
-type limiter struct {
-	mu      sync.Mutex
-	rate    float64
-	burst   float64
-	buckets map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newLimiter(rate float64, burst int) *limiter {
-	if burst < 1 {
-		burst = 1
-	}
-	return &limiter{rate: rate, burst: float64(burst), buckets: map[string]*bucket{}}
-}
-
-func (l *limiter) allow(account string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.buckets[account]
-	if b == nil {
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[account] = b
-	}
-	if d := now.Sub(b.last).Seconds(); d > 0 {
-		b.tokens = min(l.burst, b.tokens+d*l.rate)
-		b.last = now
-	}
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -495,6 +496,9 @@ type nativeAPI struct {
 	// wait blocks until the configuration reflects seq.
 	wait    func(context.Context, uint64) error
 	maxBody int64
+	// limiter is nil without a rate limit; clock is its clock.
+	limiter *rateLimiter
+	clock   func() time.Time
 }
 
 func (n *nativeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -506,6 +510,14 @@ func (n *nativeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeAuthError(w, err)
 		return
+	}
+	if n.limiter != nil {
+		if ok, wait := n.limiter.take(caller.Account, n.clock()); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
+			w.Header().Set("X-Amzn-ErrorType", ErrTypeThrottling)
+			writeNativeError(w, http.StatusTooManyRequests, ErrTypeThrottling, n.limiter.message(caller.Account), nil)
+			return
+		}
 	}
 	resource := "arn:aws:trellis:" + n.region + ":" + caller.Account + ":configuration"
 	switch r.Method {

@@ -31,6 +31,12 @@ type ServerConfig struct {
 	Logger *slog.Logger
 	// MaxBodyBytes bounds request bodies; zero means 1 MiB.
 	MaxBodyBytes int64
+	// RateLimit and RateBurst, when RateLimit is positive, limit each
+	// account's calls: RateLimit calls a second in bursts of up to
+	// RateBurst, to each of the VPC Lattice, STS and native APIs (see
+	// LatticeConfig.RateLimit and STSConfig.RateLimit).
+	RateLimit float64
+	RateBurst int
 	// TargetHealth, when not nil, gives ListTargets the health of targets
 	// (see LatticeConfig.TargetHealth).
 	TargetHealth TargetHealthFunc
@@ -68,11 +74,13 @@ func NewServer(c ServerConfig) (*Server, error) {
 		return nil, err
 	}
 	lattice, err := NewLatticeAPI(LatticeConfig{Store: c.Store, Authorizer: latticeAuthz, Region: c.Region,
-		Rand: c.Random, Clock: c.Clock, Logger: c.Logger, MaxBodyBytes: c.MaxBodyBytes, TargetHealth: c.TargetHealth})
+		Rand: c.Random, Clock: c.Clock, Logger: c.Logger, MaxBodyBytes: c.MaxBodyBytes, TargetHealth: c.TargetHealth,
+		RateLimit: c.RateLimit, RateBurst: c.RateBurst})
 	if err != nil {
 		return nil, err
 	}
 	sts, err := NewSTSHandler(STSConfig{Directory: dir, Region: c.Region, Clock: c.Clock, Random: c.Random, Logger: c.Logger,
+		RateLimit: c.RateLimit, RateBurst: c.RateBurst,
 		SaveSession: func(ctx context.Context, s identity.Session) error {
 			seq, err := c.Store.Update(ctx, func(tx store.Tx) error { return snapshot.SaveSession(tx, s) })
 			if err != nil {
@@ -88,7 +96,10 @@ func NewServer(c ServerConfig) (*Server, error) {
 		return nil, err
 	}
 	native := &nativeAPI{authz: nativeAuthz, region: c.Region, maxBody: c.MaxBodyBytes, wait: c.Snapshots.WaitFor,
-		applier: &Applier{Store: c.Store, Random: c.Random, Clock: c.Clock}}
+		applier: &Applier{Store: c.Store, Random: c.Random, Clock: c.Clock}, clock: c.Clock}
+	if c.RateLimit > 0 {
+		native.limiter = newRateLimiter(c.RateLimit, c.RateBurst, maxRateLimitKeys)
+	}
 	return &Server{lattice: lattice, sts: sts, native: native}, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trellisproject/trellis/controlplane"
 	idn "github.com/trellisproject/trellis/identity"
@@ -24,8 +25,9 @@ const (
 )
 
 // newTestServer runs a Server over a fresh store whose identities are an
-// administrator and a user with no permissions.
-func newTestServer(t *testing.T) string {
+// administrator and a user with no permissions; configure, when given,
+// changes the server's configuration.
+func newTestServer(t *testing.T, configure ...func(*controlplane.ServerConfig)) string {
 	t.Helper()
 	st, err := store.OpenSQLite(ctx, t.TempDir(), store.Options{})
 	if err != nil {
@@ -55,7 +57,11 @@ func newTestServer(t *testing.T) string {
 	runCtx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
 	go snaps.Run(runCtx)
-	srv, err := controlplane.NewServer(controlplane.ServerConfig{Store: st, Snapshots: snaps, Region: testRegion, Logger: quiet, MaxBodyBytes: 4096})
+	cfg := controlplane.ServerConfig{Store: st, Snapshots: snaps, Region: testRegion, Logger: quiet, MaxBodyBytes: 4096}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	srv, err := controlplane.NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,5 +146,78 @@ func TestNativeAPIErrors(t *testing.T) {
 	var d controlplane.Document
 	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil || d.Identity == nil || len(d.Identity.Users) != 2 || len(d.Identity.AccessKeys) != 2 {
 		t.Errorf("the configuration changed: %+v, %v", d.Identity, err)
+	}
+}
+
+// TestServerRateLimit checks the per-account rate limit of each API: with a
+// burst of 2 and a stopped clock, the third call of an account is refused
+// in the API's own throttling shape with a Retry-After header, and the
+// other APIs keep their own buckets.
+func TestServerRateLimit(t *testing.T) {
+	now := time.Now()
+	url := newTestServer(t, func(c *controlplane.ServerConfig) {
+		c.RateLimit, c.RateBurst = 0.5, 2
+		c.Clock = func() time.Time { return now }
+	})
+	tests := []struct {
+		name, method, path, body, service string
+		// status, code and errorType are those of the throttled call;
+		// contentType is its Content-Type.
+		status              int
+		code, errorType     string
+		contentType, inBody string
+	}{
+		{"VPC Lattice", "GET", "/services", "", "vpc-lattice",
+			429, "ThrottlingException", "ThrottlingException", "application/json", `"message":"Rate exceeded: account 111122223333`},
+		{"native", "GET", controlplane.NativeConfigurationPath, "", controlplane.NativeSigningService,
+			429, "ThrottlingException", "ThrottlingException", "application/json", `"code": "ThrottlingException"`},
+		{"STS", "POST", "/", "Action=GetCallerIdentity&Version=2011-06-15", "sts",
+			400, "Throttling", "", "text/xml", "<Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded: account 111122223333"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			do := func(key string) (*http.Response, string) {
+				req, err := http.NewRequest(tt.method, url+tt.path, strings.NewReader(tt.body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt.body != "" {
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				}
+				s := sigv4.NewSigner(key, sigv4.Credential{SecretAccessKey: testSecret}, func() time.Time { return now })
+				if _, err := s.Sign(req, sigv4.SignOptions{Service: tt.service, Region: testRegion}); err != nil {
+					t.Fatal(err)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				return resp, string(b)
+			}
+			for i := range 2 {
+				if resp, body := do(serverAdminKey); resp.StatusCode != http.StatusOK {
+					t.Fatalf("call %d within the burst: %d %s", i+1, resp.StatusCode, body)
+				}
+			}
+			resp, body := do(serverAdminKey)
+			if resp.StatusCode != tt.status || !strings.Contains(body, tt.inBody) {
+				t.Errorf("throttled call: %d %s; want %d with %s", resp.StatusCode, body, tt.status, tt.inBody)
+			}
+			if got := resp.Header.Get("Retry-After"); got != "2" {
+				t.Errorf("Retry-After %q, want 2 (one token at 0.5/s)", got)
+			}
+			if got := resp.Header.Get("X-Amzn-ErrorType"); got != tt.errorType {
+				t.Errorf("X-Amzn-ErrorType %q, want %q", got, tt.errorType)
+			}
+			if got := resp.Header.Get("Content-Type"); !strings.HasPrefix(got, tt.contentType) {
+				t.Errorf("Content-Type %q, want %s", got, tt.contentType)
+			}
+			// The same account's other user shares the account's bucket.
+			if resp, body := do(serverNobody); resp.StatusCode != tt.status {
+				t.Errorf("another user of the throttled account: %d %s", resp.StatusCode, body)
+			}
+		})
 	}
 }

@@ -49,6 +49,12 @@ type STSConfig struct {
 	// Logger receives one record per request (never secrets). Nil
 	// discards.
 	Logger *slog.Logger
+	// RateLimit, when positive, is how many requests per second each
+	// account may make, with bursts of RateBurst (at least 1); more are
+	// refused as AWS STS refuses them: 400 with the error code Throttling,
+	// and a Retry-After header.
+	RateLimit float64
+	RateBurst int
 	// MaxSkew is how far a request's signing time may be from the clock;
 	// zero means the sigv4 default (5 minutes).
 	MaxSkew time.Duration
@@ -66,6 +72,8 @@ type STSHandler struct {
 	log    *slog.Logger
 	snap   atomic.Pointer[verifierSnapshot]
 	nextID atomic.Uint64
+	// limiter is nil without a rate limit.
+	limiter *rateLimiter
 }
 
 // verifierSnapshot is the verifier of one Directory snapshot.
@@ -89,6 +97,9 @@ func NewSTSHandler(cfg STSConfig) (*STSHandler, error) {
 		cfg.Random = rand.Reader
 	}
 	h := &STSHandler{cfg: cfg, log: cfg.Logger}
+	if cfg.RateLimit > 0 {
+		h.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst, maxRateLimitKeys)
+	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -140,6 +151,8 @@ func (h *STSHandler) requestID() string {
 type stsError struct {
 	code, message string
 	status        int
+	// retryAfter, when positive, is sent as the Retry-After header.
+	retryAfter int
 }
 
 func (e *stsError) Error() string { return e.code + ": " + e.message }
@@ -165,6 +178,9 @@ func (h *STSHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			ae = &stsError{code: identity.CodeInternalFailure, message: "We encountered an internal error. Please try again.", status: http.StatusInternalServerError}
 		}
 		status, body = ae.status, stsErrorBody(ae, reqID)
+		if ae.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(ae.retryAfter))
+		}
 		attrs = append(attrs, slog.String("code", ae.code), slog.String("message", ae.message))
 	}
 	w.Header().Set("Content-Type", "text/xml")
@@ -227,6 +243,12 @@ func (h *STSHandler) serve(r *http.Request, reqID string, attrs *[]slog.Attr) (i
 		return 0, nil, errors.New("verified access key " + res.AccessKeyID + " has no caller")
 	}
 	*attrs = append(*attrs, slog.String("access_key_id", res.AccessKeyID), slog.String("caller", caller.ARN()))
+	if h.limiter != nil {
+		if ok, wait := h.limiter.take(caller.Account(), h.cfg.Clock()); !ok {
+			return 0, nil, &stsError{code: "Throttling", status: http.StatusBadRequest,
+				message: h.limiter.message(caller.Account()), retryAfter: retryAfterSeconds(wait)}
+		}
+	}
 
 	params, err := readParams(r)
 	if err != nil {

@@ -51,6 +51,14 @@ type Ingress struct {
 	// request (and to finish the TLS handshake); zero means
 	// DefaultReadHeaderTimeout.
 	ReadHeaderTimeout Duration `json:"readHeaderTimeout,omitempty"`
+	// MaxConnections, when positive, is how many connections the ingress
+	// holds open at a time; further callers wait until one closes. Zero
+	// means no limit.
+	MaxConnections int `json:"maxConnections,omitempty"`
+	// MaxHeaderBytes bounds the size of a request's header section (the
+	// request line and headers); larger requests get 431. Zero means
+	// DefaultMaxHeaderBytes.
+	MaxHeaderBytes int `json:"maxHeaderBytes,omitempty"`
 }
 
 // An AddressMap maps the addresses of one prefix onto another prefix of

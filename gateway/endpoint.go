@@ -68,6 +68,14 @@ type EndpointIngress struct {
 	// SourceMap translates caller addresses into the VPC, as
 	// Ingress.SourceMap does.
 	SourceMap []AddressMap `json:"sourceMap,omitempty"`
+	// MaxConnections, when positive, is how many connections the
+	// endpoint holds open at a time, as Ingress.MaxConnections.
+	MaxConnections int `json:"maxConnections,omitempty"`
+	// IdleTimeout, ReadHeaderTimeout and MaxHeaderBytes are as an
+	// Ingress's.
+	IdleTimeout       Duration `json:"idleTimeout,omitempty"`
+	ReadHeaderTimeout Duration `json:"readHeaderTimeout,omitempty"`
+	MaxHeaderBytes    int      `json:"maxHeaderBytes,omitempty"`
 }
 
 // where names the ingress in errors and logs.
@@ -99,6 +107,9 @@ func (e *EndpointIngress) check() error {
 		if _, err := parseDestination(e.Destination); err != nil {
 			return fmt.Errorf("%s: destination %v", e.where(), err)
 		}
+	}
+	if e.MaxConnections < 0 || e.MaxHeaderBytes < 0 || e.IdleTimeout < 0 || e.ReadHeaderTimeout < 0 {
+		return fmt.Errorf("%s: maxConnections, maxHeaderBytes, idleTimeout and readHeaderTimeout cannot be negative", e.where())
 	}
 	return checkSourceMap(e.where(), e.SourceMap)
 }
@@ -310,6 +321,14 @@ func (l *endpointListener) Accept() (net.Conn, error) {
 				"ingress", l.in.where(), "destination", l.in.Destination, "source", src, "verdict", a.verdict.String())
 			continue
 		}
+		if a.service != nil && l.g.unavailable() != nil {
+			// Fail closed: the endpoint's connection may have been
+			// rejected in a configuration trellis cannot load.
+			// unavailable logs why; HTTP calls get their 503 from the
+			// handler instead.
+			c.Close()
+			continue
+		}
 		ec := &endpointConn{Conn: c, l: l, f: a.flow, v: a.verdict, start: now, info: connInfo{source: src}}
 		if a.service == nil {
 			return ec, nil
@@ -408,6 +427,10 @@ func (g *Gateway) endpointHandler(in EndpointIngress) *endpointHandler {
 		BufferPool: g.buffers,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			g.log.Warn("integration unreachable", "err", err)
+			if errors.Is(err, errUpstreamTimeout) {
+				apiError(w, http.StatusGatewayTimeout, "", "Endpoint request timed out") // API Gateway's INTEGRATION_TIMEOUT
+				return
+			}
 			apiError(w, http.StatusBadGateway, "", "Internal server error")
 		},
 	}
@@ -447,6 +470,11 @@ func (h *endpointHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	w := &recorder{ResponseWriter: rw, status: http.StatusOK}
 	var d authz.PrivateDecision
+	if err := g.unavailable(); err != nil {
+		w.Header().Set("Retry-After", "1")
+		apiError(w, http.StatusServiceUnavailable, "", unavailableMessage)
+		return
+	}
 	if g.apiLog != nil {
 		defer func() { h.log(r, w, &call, &d, start) }()
 	}
@@ -586,9 +614,9 @@ func (g *Gateway) StartEndpoints(ins []EndpointIngress) (*Running, error) {
 		}
 		srv := &http.Server{
 			Handler:           g.endpointHandler(in),
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       120 * time.Second,
-			MaxHeaderBytes:    64 << 10,
+			ReadHeaderTimeout: in.ReadHeaderTimeout.orDefault(DefaultReadHeaderTimeout),
+			IdleTimeout:       in.IdleTimeout.orDefault(DefaultIdleTimeout),
+			MaxHeaderBytes:    orDefault(in.MaxHeaderBytes, DefaultMaxHeaderBytes),
 			ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 				if ec, ok := c.(*endpointConn); ok {
 					return context.WithValue(ctx, connInfoKey{}, ec.info)
@@ -599,7 +627,7 @@ func (g *Gateway) StartEndpoints(ins []EndpointIngress) (*Running, error) {
 		r.servers = append(r.servers, srv)
 		r.addrs = append(r.addrs, ln.Addr())
 		r.wg.Add(1)
-		el := &endpointListener{Listener: ln, g: g, in: in, dest: dest, proxies: r.proxies}
+		el := &endpointListener{Listener: limitConnections(ln, in.MaxConnections), g: g, in: in, dest: dest, proxies: r.proxies}
 		go func() {
 			defer r.wg.Done()
 			if err := srv.Serve(el); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -80,7 +80,7 @@ func (g *Gateway) send(w http.ResponseWriter, r *http.Request, fw *forward) {
 	w.WriteHeader(resp.StatusCode)
 	if readErr, writeErr := g.copyBody(w, resp); readErr != nil {
 		fw.failure = "TargetResponseIncomplete"
-		g.log.Debug("answer from target cut short", "target", fw.target.Host, "err", readErr)
+		g.log.Warn("answer from target cut short", "target", fw.target.Host, "err", readErr)
 		// The status is sent; aborting the connection is the only way to
 		// tell the caller the body is incomplete.
 		panic(http.ErrAbortHandler)

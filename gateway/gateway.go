@@ -91,6 +91,28 @@ type Config struct {
 	// carried no data either way for this long; zero means
 	// DefaultServiceIdleTimeout.
 	ServiceIdleTimeout time.Duration
+	// Fresh, when not nil, reports whether State is current: nil, or why
+	// it may be out of date (the store cannot be read, a change did not
+	// build), such as snapshot.Manager.Health. While it reports an error
+	// the gateway fails closed: it answers every request 503, since it
+	// cannot know that a permission was not revoked or a network rule
+	// tightened, unless ServeStale is set.
+	Fresh func() error
+	// ServeStale keeps authorising and forwarding requests from the last
+	// good State while Fresh reports an error.
+	ServeStale bool
+	// UpstreamTimeout is how long a target (or a private API's
+	// integration) may take to start answering, its status line and
+	// headers, before the gateway answers 504; the body that follows has
+	// no limit, so streams are not cut off. Zero means
+	// DefaultUpstreamTimeout; negative means no limit.
+	UpstreamTimeout time.Duration
+	// MaxSignedBodyBytes bounds the body of a request whose signature
+	// covers its payload hash, which the gateway must read whole to check
+	// before it forwards anything; larger ones are refused. Zero means
+	// sigv4.DefaultMaxBodyBytes. Unsigned payloads (UNSIGNED-PAYLOAD)
+	// stream and have no limit.
+	MaxSignedBodyBytes int64
 }
 
 // A Gateway serves the data plane. It is safe for concurrent use.
@@ -122,6 +144,13 @@ type Gateway struct {
 	// endpoint services.
 	serviceDialTimeout, serviceIdleTimeout time.Duration
 
+	fresh      func() error
+	serveStale bool
+	maxBody    int64
+	// staleMode is what the gateway last did about a stale State
+	// (modeFresh, modeRefusing, modeServingStale), to log each change once.
+	staleMode atomic.Int32
+
 	// verifier verifies signatures against one identity.Directory; it is
 	// rebuilt when the State's directory changes, so that a request is
 	// verified and attributed with the same identities.
@@ -150,6 +179,7 @@ func New(cfg Config) (*Gateway, error) {
 	if g.serviceIdleTimeout <= 0 {
 		g.serviceIdleTimeout = DefaultServiceIdleTimeout
 	}
+	g.fresh, g.serveStale, g.maxBody = cfg.Fresh, cfg.ServeStale, cfg.MaxSignedBodyBytes
 	if g.clock == nil {
 		g.clock = time.Now
 	}
@@ -166,6 +196,14 @@ func New(cfg Config) (*Gateway, error) {
 		tt := newTargetTransport()
 		g.http1, g.http2, upgrades = tt, tt.http2, tt.http1
 	}
+	if d := cfg.UpstreamTimeout; d >= 0 {
+		if d == 0 {
+			d = DefaultUpstreamTimeout
+		}
+		g.http1 = &timeoutTransport{rt: g.http1, timeout: d}
+		g.http2 = &timeoutTransport{rt: g.http2, timeout: d}
+		upgrades = &timeoutTransport{rt: upgrades, timeout: d}
+	}
 	g.buffers = &bufferPool{}
 	g.proxy = &httputil.ReverseProxy{
 		Rewrite:      rewrite,
@@ -176,6 +214,53 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	return g, nil
 }
+
+// What the gateway does about the State's freshness.
+const (
+	modeFresh int32 = iota
+	modeRefusing
+	modeServingStale
+)
+
+// unavailable returns an error when the request must be refused because
+// the State may be out of date and ServeStale is off. It logs every change
+// between serving, refusing and serving stale once, not per request.
+func (g *Gateway) unavailable() error {
+	if g.fresh == nil {
+		return nil
+	}
+	err := g.fresh()
+	mode := modeFresh
+	switch {
+	case err != nil && g.serveStale:
+		mode = modeServingStale
+	case err != nil:
+		mode = modeRefusing
+	}
+	if prev := g.staleMode.Swap(mode); prev != mode {
+		switch mode {
+		case modeRefusing:
+			g.log.Error("gateway: refusing every request with 503 until the configuration is current again (gateway.serveStaleSnapshot is false)", "err", err)
+		case modeServingStale:
+			g.log.Warn("gateway: serving requests from the last good configuration, which may be out of date (gateway.serveStaleSnapshot is true)", "err", err)
+		default:
+			g.log.Info("gateway: the configuration is current again; serving requests")
+		}
+	}
+	if mode == modeRefusing {
+		return err
+	}
+	return nil
+}
+
+// noteUnavailable is the trellisDecision of a request refused because the
+// configuration may be out of date; "unavailable" is its decision label in
+// metrics.
+const noteUnavailable = "unavailable: the configuration may be out of date"
+
+// unavailableMessage is the body of a 503 for a stale configuration: it
+// says what happened, not the internal error.
+const unavailableMessage = "ServiceUnavailable: the gateway cannot confirm that its configuration is current, so it authorises nothing; retry later"
 
 // targetTransport reaches targets over HTTP/1.1: plain HTTP with the
 // gateway's own client, HTTPS with net/http's. http2 reaches the targets of
@@ -230,7 +315,7 @@ func (g *Gateway) verifierFor(dir *identity.Directory) (*sigv4.Verifier, error) 
 	if cur := g.verifier.Load(); cur != nil && cur.dir == dir {
 		return cur.v, nil
 	}
-	v, err := sigv4.NewVerifier(sigv4.Config{Region: g.region, Credentials: dir, Clock: g.clock})
+	v, err := sigv4.NewVerifier(sigv4.Config{Region: g.region, Credentials: dir, Clock: g.clock, MaxBodyBytes: g.maxBody})
 	if err != nil {
 		return nil, err
 	}

@@ -156,12 +156,14 @@ func labState(t testing.TB, hits map[string]*atomic.Int64) *snapshot.State {
 	return &snapshot.State{Lattice: w.Build(), Identity: lt.Identities(t, time.Now().Add(-time.Hour))}
 }
 
-func startLab(t *testing.T) *lab {
+// startLab runs a gateway over the test world; configure, when given,
+// changes its configuration.
+func startLab(t *testing.T, configure ...func(*gateway.Config)) *lab {
 	l := &lab{hits: map[string]*atomic.Int64{"alpha": {}, "beta": {}, "gamma": {}}, stdout: &syncBuffer{}, logDir: t.TempDir(),
 		client: callerClient("127.199.3.4")}
 	state := labState(t, l.hits)
 	var n atomic.Int64
-	g, err := gateway.New(gateway.Config{
+	cfg := gateway.Config{
 		Region:     region,
 		State:      func() *snapshot.State { return state },
 		AccessLogs: gateway.NewAccessLogs(l.logDir, l.stdout),
@@ -171,7 +173,11 @@ func startLab(t *testing.T) *lab {
 			}
 			return int(n.Add(1)-1) % k
 		},
-	})
+	}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	g, err := gateway.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,6 +132,12 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	src := addrPort(r.RemoteAddr)
 	srcIP := h.in.mapSource(src.Addr())
 	x.source = netip.AddrPortFrom(srcIP, src.Port())
+	if err := g.unavailable(); err != nil {
+		x.note = noteUnavailable
+		rec.Header().Set("Retry-After", "1")
+		plain(rec, http.StatusServiceUnavailable, unavailableMessage)
+		return
+	}
 
 	// Route: Host to a service of a service network this VPC is
 	// associated with, then to a listener.
@@ -247,9 +253,13 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = &countingBody{ReadCloser: r.Body, n: &x.received}
 	}
 	t0 = g.clock()
+	defer func() {
+		// Deferred, so that the access log and the metrics also see how a
+		// request ended when send aborted the caller's connection.
+		x.upstreamTime = g.clock().Sub(t0)
+		x.failure = fw.failure
+	}()
 	g.send(rec, r, fw)
-	x.upstreamTime = g.clock().Sub(t0)
-	x.failure = fw.failure
 }
 
 // isSigned reports whether a request carries a SigV4 or SigV4A signature,
@@ -385,11 +395,18 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 	plain(w, http.StatusBadGateway, "BadGateway: the target did not answer")
 }
 
-// targetError answers 502 when the target cannot be reached, unless the
-// caller has gone away.
+// targetError answers 504 when the target did not start answering in time
+// and 502 when it could not be reached or its answer could not be read,
+// unless the caller has gone away.
 func (g *Gateway) targetError(w http.ResponseWriter, r *http.Request, fw *forward, err error) {
 	fw.failure = "TargetConnectionError"
 	if r.Context().Err() != nil {
+		return
+	}
+	if errors.Is(err, errUpstreamTimeout) {
+		fw.failure = "TargetTimeout"
+		g.log.Warn("target timed out", "target", fw.target.Host, "err", err)
+		plain(w, http.StatusGatewayTimeout, "GatewayTimeout: the target did not answer in time")
 		return
 	}
 	g.log.Warn("target unreachable", "target", fw.target.Host, "err", err)

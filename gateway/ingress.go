@@ -18,6 +18,8 @@ const (
 	// DefaultReadHeaderTimeout is how long a caller has to send a
 	// request's headers (and, with TLS, to finish the handshake).
 	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultMaxHeaderBytes bounds a request's header section by default.
+	DefaultMaxHeaderBytes = 64 << 10
 )
 
 // A Duration is a time.Duration written in JSON (and YAML) as a string
@@ -71,11 +73,25 @@ func (in *Ingress) checkEdge() error {
 	if in.ReadHeaderTimeout < 0 {
 		return fmt.Errorf("ingress %s: readHeaderTimeout %s is negative", in.Listen, time.Duration(in.ReadHeaderTimeout))
 	}
+	if in.MaxConnections < 0 {
+		return fmt.Errorf("ingress %s: maxConnections %d is negative", in.Listen, in.MaxConnections)
+	}
+	if in.MaxHeaderBytes < 0 {
+		return fmt.Errorf("ingress %s: maxHeaderBytes %d is negative", in.Listen, in.MaxHeaderBytes)
+	}
 	return nil
 }
 
-// listen opens the listener of an ingress: TCP, then the PROXY protocol
-// reader, then TLS, as configured.
+// orDefault returns n, or def when n is zero.
+func orDefault(n, def int) int {
+	if n == 0 {
+		return def
+	}
+	return n
+}
+
+// listen opens the listener of an ingress: TCP with its connection
+// limit, then the PROXY protocol reader, then TLS, as configured.
 func (in *Ingress) listen(log *slog.Logger) (net.Listener, error) {
 	var certs *certSource
 	if in.TLS != nil {
@@ -88,6 +104,7 @@ func (in *Ingress) listen(log *slog.Logger) (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
+	ln = limitConnections(ln, in.MaxConnections)
 	if in.ProxyProtocol != nil {
 		ln = &proxyListener{Listener: ln, cfg: in.ProxyProtocol, log: log.With("ingress", ln.Addr().String())}
 	}
@@ -113,7 +130,7 @@ func (in *Ingress) server(h http.Handler, log *slog.Logger) *http.Server {
 		Protocols:         p,
 		ReadHeaderTimeout: in.ReadHeaderTimeout.orDefault(DefaultReadHeaderTimeout),
 		IdleTimeout:       in.IdleTimeout.orDefault(DefaultIdleTimeout),
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    orDefault(in.MaxHeaderBytes, DefaultMaxHeaderBytes),
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }

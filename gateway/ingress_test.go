@@ -31,6 +31,7 @@ func TestIngressCheckEdge(t *testing.T) {
 		{"no trusted peers", base(func(in *Ingress) { in.ProxyProtocol = &ProxyProtocol{} }), "ingress 127.0.0.1:443: proxyProtocol.trustedPeers must list"},
 		{"negative idle timeout", base(func(in *Ingress) { in.IdleTimeout = Duration(-time.Second) }), "idleTimeout -1s is negative"},
 		{"negative header timeout", base(func(in *Ingress) { in.ReadHeaderTimeout = Duration(-time.Second) }), "readHeaderTimeout -1s is negative"},
+		{"negative connection limit", base(func(in *Ingress) { in.MaxConnections = -1 }), "maxConnections -1 is negative"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := c.in.check()

@@ -25,6 +25,13 @@ type MetricsConfig struct {
 	// Failures returns how many configuration rebuilds in a row have
 	// failed, such as snapshot.Manager.Failures; nil exports none.
 	Failures func() int64
+	// FailuresTotal returns how many configuration rebuilds and store
+	// checks have failed since start, such as
+	// snapshot.Manager.FailuresTotal; nil exports none.
+	FailuresTotal func() int64
+	// Fresh reports whether the configuration in effect is current (see
+	// Config.Fresh); nil exports none.
+	Fresh func() error
 	// Health, when not nil, is the HealthChecker whose results and target
 	// statuses are exported.
 	Health *HealthChecker
@@ -84,6 +91,23 @@ func NewMetrics(c MetricsConfig) *Metrics {
 			Name: "trellis_config_rebuild_failures",
 			Help: "Configuration rebuilds that failed in a row since the last one that succeeded; the previous configuration stays in effect.",
 		}, func() float64 { return float64(c.Failures()) }))
+	}
+	if c.FailuresTotal != nil {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "trellis_config_rebuild_failures_total",
+			Help: "Configuration rebuilds and store checks that failed since start.",
+		}, func() float64 { return float64(c.FailuresTotal()) }))
+	}
+	if c.Fresh != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "trellis_config_stale",
+			Help: "1 while the configuration in effect may be out of date (the store cannot be read, or its latest change did not build); the gateway then answers 503 unless gateway.serveStaleSnapshot is true.",
+		}, func() float64 {
+			if c.Fresh() != nil {
+				return 1
+			}
+			return 0
+		}))
 	}
 	if c.Health != nil {
 		m.reg.MustRegister(healthCollector{c.Health})

@@ -221,12 +221,3 @@ func (g *Gateway) copyFlow(dst, src net.Conn, touch func()) error {
 		}
 	}
 }
-
-// closeWrite shuts down the writing side of a connection that can, and
-// closes any other.
-func closeWrite(c net.Conn) error {
-	if hc, ok := c.(interface{ CloseWrite() error }); ok {
-		return hc.CloseWrite()
-	}
-	return c.Close()
-}

@@ -249,6 +249,34 @@ func TestPrivateLinkAcceptance(t *testing.T) {
 	}
 }
 
+// TestPrivateLinkFailClosed: while the configuration may be out of date,
+// connections to an endpoint service are closed unless ServeStale is set.
+func TestPrivateLinkFailClosed(t *testing.T) {
+	stale := func() error { return errors.New("the store cannot be read") }
+	for _, tc := range []struct {
+		name       string
+		serveStale bool
+		want       string
+	}{{"refuse", false, ""}, {"serve stale", true, "HELLO from a"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			backend := newUpperServer(t, "a")
+			p := startPL(t, plState(t, plConfig("available", backend.addr)), gateway.Config{Fresh: stale, ServeStale: tc.serveStale},
+				gateway.EndpointIngress{Listen: "127.0.0.1:0", Endpoint: plEndpoint, SourceMap: consumerMap})
+			got, _ := exchange(t, "127.50.0.10", p.addr(0), "hello")
+			if got != tc.want {
+				t.Errorf("answer %q, want %q", got, tc.want)
+			}
+			wantConns := int64(0)
+			if tc.want != "" {
+				wantConns = 1
+			}
+			if n := backend.conns.Load(); n != wantConns {
+				t.Errorf("the target saw %d connections, want %d", n, wantConns)
+			}
+		})
+	}
+}
+
 // TestPrivateLinkByName: an ingress for what callers of a VPC dial. The
 // consumer's name resolves to its endpoint; the other VPC has no endpoint
 // and finds no route, logged at its own interface.

@@ -229,6 +229,21 @@ type proxyConn struct {
 	readDeadline time.Time
 }
 
+// CloseWrite half-closes the connection (see closeWrite).
+func (c *proxyConn) CloseWrite() error { return closeWrite(c.Conn) }
+
+// closeWrite half-closes c when it can. net/http half-closes a connection
+// it rejects a request on (a 431 for oversized headers, say) and waits a
+// moment before closing it, so that the caller reads the whole answer
+// before the unread rest of its request makes the kernel reset the
+// connection. Wrapped connections must pass it on.
+func closeWrite(c net.Conn) error {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
 func (c *proxyConn) init() {
 	c.once.Do(func() {
 		c.remote = c.Conn.RemoteAddr()

@@ -294,33 +294,71 @@ func PruneSessions(ctx context.Context, st store.Store, cutoff time.Time) (int, 
 }
 
 // A Manager keeps the current State and rebuilds it when the store changes.
+//
+// It also knows whether that State can be trusted to be current (Health):
+// when the store cannot be read, or holds a change that does not build,
+// the last good State stays in place (a corrupt configuration never
+// replaces a good one) but is marked stale, so that the gateway can refuse
+// to authorise from it.
 type Manager struct {
-	st      store.Store
-	log     *slog.Logger
-	clock   func() time.Time
-	cur     atomic.Pointer[State]
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced whenever cur changes
-	// failures counts rebuilds that failed since the last success.
-	failures atomic.Int64
+	st       store.Store
+	log      *slog.Logger
+	clock    func() time.Time
+	interval time.Duration
+	cur      atomic.Pointer[State]
+	mu       sync.Mutex
+	changed  chan struct{} // closed and replaced whenever cur changes
+	// failures counts rebuilds that failed since the last success;
+	// failuresTotal counts every failed rebuild and store check.
+	failures, failuresTotal atomic.Int64
+	// stale is nil while cur reflects the store. It is read on every
+	// request, so it is an atomic pointer; staleMu orders its writers.
+	stale   atomic.Pointer[StaleError]
+	staleMu sync.Mutex
 }
 
 // Options configure a Manager.
 type Options struct {
 	Logger *slog.Logger
 	Clock  func() time.Time
+	// CheckInterval is how often Run reads the store's sequence number, to
+	// notice that the store cannot be read, or that it holds changes the
+	// current State lacks (a rebuild that failed is retried then). Zero
+	// means DefaultCheckInterval.
+	CheckInterval time.Duration
 }
+
+// DefaultCheckInterval is how often a Manager checks the store by default.
+const DefaultCheckInterval = time.Second
+
+// A StaleError says why the current State may not reflect the store.
+type StaleError struct {
+	// Since is when the State was first found out of date.
+	Since time.Time
+	// Err is the latest failure: the store could not be read, or a change
+	// did not build.
+	Err error
+}
+
+func (e *StaleError) Error() string {
+	return "the configuration in effect may be out of date since " + e.Since.UTC().Format(time.RFC3339) + ": " + e.Err.Error()
+}
+
+func (e *StaleError) Unwrap() error { return e.Err }
 
 // NewManager loads the first State. It fails when the store cannot be read
 // or its contents do not make a valid configuration: trellis does not start
 // on a configuration it cannot trust.
 func NewManager(ctx context.Context, st store.Store, opts Options) (*Manager, error) {
-	m := &Manager{st: st, log: opts.Logger, clock: opts.Clock, changed: make(chan struct{})}
+	m := &Manager{st: st, log: opts.Logger, clock: opts.Clock, interval: opts.CheckInterval, changed: make(chan struct{})}
 	if m.log == nil {
 		m.log = slog.Default()
 	}
 	if m.clock == nil {
 		m.clock = time.Now
+	}
+	if m.interval <= 0 {
+		m.interval = DefaultCheckInterval
 	}
 	s, err := Load(ctx, st, m.clock())
 	if err != nil {
@@ -344,25 +382,69 @@ func (m *Manager) Changed() <-chan struct{} {
 // Failures returns how many rebuilds have failed in a row.
 func (m *Manager) Failures() int64 { return m.failures.Load() }
 
-// Run rebuilds the State after every committed change until ctx ends. A
-// change that cannot be built leaves the last good State in place and is
-// logged; a corrupt configuration never replaces a good one.
+// FailuresTotal returns how many rebuilds and store checks have failed
+// since the Manager started.
+func (m *Manager) FailuresTotal() int64 { return m.failuresTotal.Load() }
+
+// Health returns nil while the current State reflects the store, and a
+// *StaleError while it may not: the store could not be read at the last
+// check, or its latest change did not build. It is cheap enough to call on
+// every request.
+func (m *Manager) Health() error {
+	if e := m.stale.Load(); e != nil {
+		return e
+	}
+	return nil
+}
+
+// Run rebuilds the State after every committed change, and checks the
+// store every CheckInterval, until ctx ends. A change that cannot be built
+// leaves the last good State in place, marked stale (see Health), and is
+// retried at each check until the store holds one that builds.
 func (m *Manager) Run(ctx context.Context) {
-	for seq := range m.st.Watch(ctx) {
-		if cur := m.Current(); cur != nil && cur.Seq >= seq {
+	watch := m.st.Watch(ctx)
+	tick := time.NewTicker(m.interval)
+	defer tick.Stop()
+	for {
+		var seq uint64
+		select {
+		case <-ctx.Done():
+			return
+		case s, ok := <-watch:
+			if !ok {
+				return
+			}
+			seq = s
+		case <-tick.C:
+			s, err := m.st.Seq(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					m.failuresTotal.Add(1)
+					m.setStale(fmt.Errorf("the store cannot be read: %w", err))
+				}
+				continue
+			}
+			seq = s
+		}
+		if cur := m.Current(); cur.Seq >= seq {
+			m.setFresh() // the store answered and has nothing newer
 			continue
 		}
-		if err := m.Refresh(ctx); err != nil && ctx.Err() == nil {
-			m.log.Error("configuration change not applied; the previous configuration stays in effect", "seq", seq, "err", err)
-		}
+		// A failure is logged and marked stale by Refresh.
+		_ = m.Refresh(ctx)
 	}
 }
 
-// Refresh rebuilds the State now.
+// Refresh rebuilds the State now. On failure the current State stays and
+// is marked stale.
 func (m *Manager) Refresh(ctx context.Context) error {
 	s, err := Load(ctx, m.st, m.clock())
 	if err != nil {
-		m.failures.Add(1)
+		if ctx.Err() == nil {
+			m.failures.Add(1)
+			m.failuresTotal.Add(1)
+			m.setStale(fmt.Errorf("the latest configuration was not applied: %w", err))
+		}
 		return err
 	}
 	m.failures.Store(0)
@@ -373,7 +455,37 @@ func (m *Manager) Refresh(ctx context.Context) error {
 		m.changed = make(chan struct{})
 	}
 	m.mu.Unlock()
+	m.setFresh()
 	return nil
+}
+
+// setStale marks the State stale because of err, logging when it becomes
+// stale and when the reason changes (not at every failed retry).
+func (m *Manager) setStale(err error) {
+	m.staleMu.Lock()
+	defer m.staleMu.Unlock()
+	prev := m.stale.Load()
+	e := &StaleError{Since: m.clock(), Err: err}
+	if prev != nil {
+		e.Since = prev.Since
+	}
+	m.stale.Store(e)
+	if prev == nil || prev.Err.Error() != err.Error() {
+		m.log.Error("the configuration in effect may be out of date; the last good one stays loaded, marked stale",
+			"seq", m.Current().Seq, "err", err)
+	}
+}
+
+// setFresh clears the stale mark.
+func (m *Manager) setFresh() {
+	if m.stale.Load() == nil {
+		return
+	}
+	m.staleMu.Lock()
+	defer m.staleMu.Unlock()
+	if prev := m.stale.Swap(nil); prev != nil {
+		m.log.Info("the configuration is current again", "seq", m.Current().Seq, "staleFor", m.clock().Sub(prev.Since).Round(time.Millisecond).String())
+	}
 }
 
 // WaitFor waits until the current State reflects sequence number seq, so a

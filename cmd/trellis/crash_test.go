@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sync"
 	"testing"
@@ -25,9 +26,12 @@ var serveCrashCycles = flag.Int("serve.crashcycles", 3,
 // that data directory instead of the tests (see TestServeSurvivesKill).
 const childServeData = "TRELLIS_TEST_SERVE_DATA"
 
+// childServeConfig names the config file of that child.
+const childServeConfig = "TRELLIS_TEST_SERVE_CONFIG"
+
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(childServeData); dir != "" {
-		os.Exit(run([]string{"serve", "--data", dir, "--listen", "127.0.0.1:0"}, os.Stdin, os.Stdout, os.Stderr))
+		os.Exit(run([]string{"serve", "--data", dir, "--listen", "127.0.0.1:0", "--config", os.Getenv(childServeConfig)}, os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
@@ -35,11 +39,25 @@ func TestMain(m *testing.M) {
 var listeningAt = regexp.MustCompile(`control plane listening .* address=(http://127\.0\.0\.1:\d+)`)
 
 // startChildServer runs "trellis serve" in a child process and returns it
-// with its URL once it accepts connections.
+// with its URL once it accepts connections. The rate limit is off: the test
+// reads back every service as fast as it can.
 func startChildServer(t *testing.T, data string) (*exec.Cmd, string) {
 	t.Helper()
+	cmd, url, _ := startChildServerWith(t, data, "rateLimit: {perSecond: 0}\n")
+	return cmd, url
+}
+
+// startChildServerWith runs "trellis serve" with a config file in a child
+// process and returns it, its control plane URL once it accepts
+// connections, and its log.
+func startChildServerWith(t *testing.T, data, config string) (*exec.Cmd, string, *lockedBuffer) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "serve.yaml")
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childServeData+"="+data)
+	cmd.Env = append(os.Environ(), childServeData+"="+data, childServeConfig+"="+path)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -47,26 +65,30 @@ func startChildServer(t *testing.T, data string) (*exec.Cmd, string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	logs := &lockedBuffer{}
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			logs.Write(append(sc.Bytes(), '\n'))
 			if m := listeningAt.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-				break
+				select {
+				case found <- m[1]:
+				default:
+				}
 			}
 		}
-		io.Copy(io.Discard, stderr)
+		io.Copy(logs, stderr) // after a line too long to scan, keep the child from blocking
 	}()
 	select {
 	case url := <-found:
-		return cmd, url
+		return cmd, url, logs
 	case <-time.After(20 * time.Second):
 		cmd.Process.Kill()
 		cmd.Wait()
-		t.Fatal("the child trellis serve did not start within 20s")
+		t.Fatalf("the child trellis serve did not start within 20s:\n%s", logs)
 	}
-	return nil, ""
+	return nil, "", nil
 }
 
 // TestServeSurvivesKill creates services through the API from several

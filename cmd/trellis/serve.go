@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"syscall"
 	"time"
 
@@ -41,9 +42,83 @@ type serveConfig struct {
 	// ShutdownTimeout bounds how long requests in flight may take to finish
 	// on SIGTERM, such as "10s".
 	ShutdownTimeout string `json:"shutdownTimeout,omitempty"`
+	// RateLimit limits each account's calls to each control-plane API;
+	// perSecond 0 turns it off.
+	RateLimit *rateLimit `json:"rateLimit,omitempty"`
+	// ControlPlane bounds what a caller of the control plane may send and
+	// hold.
+	ControlPlane controlPlaneLimits `json:"controlPlane"`
 	// Gateway configures the data plane; without it trellis runs the
 	// control plane only.
 	Gateway *gatewayConfig `json:"gateway,omitempty"`
+}
+
+// rateLimit is a token bucket: PerSecond calls a second on average, and
+// bursts of up to Burst calls; Burst 0 means twice PerSecond (at least 1).
+type rateLimit struct {
+	PerSecond float64 `json:"perSecond"`
+	Burst     int     `json:"burst,omitempty"`
+}
+
+// controlPlaneLimits are the limits of the control plane's listener. Zero
+// values are the defaults of defaultControlPlaneLimits.
+type controlPlaneLimits struct {
+	// MaxBodyBytes bounds a VPC Lattice or native API request body.
+	MaxBodyBytes int64 `json:"maxBodyBytes,omitempty"`
+	// MaxHeaderBytes bounds a request's header section.
+	MaxHeaderBytes int `json:"maxHeaderBytes,omitempty"`
+	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout are
+	// the http.Server timeouts: to send the headers, the whole request,
+	// to take the answer, and between requests on a connection.
+	ReadHeaderTimeout gateway.Duration `json:"readHeaderTimeout,omitempty"`
+	ReadTimeout       gateway.Duration `json:"readTimeout,omitempty"`
+	WriteTimeout      gateway.Duration `json:"writeTimeout,omitempty"`
+	IdleTimeout       gateway.Duration `json:"idleTimeout,omitempty"`
+	// MaxConnections, when positive, is how many connections the control
+	// plane holds open at a time; 0 means no limit.
+	MaxConnections int `json:"maxConnections,omitempty"`
+}
+
+// defaultControlPlaneLimits are the control plane's limits unless the
+// config file sets them: ample for the largest legitimate request (a
+// native document of many policies), tight enough for slow clients.
+var defaultControlPlaneLimits = controlPlaneLimits{
+	MaxBodyBytes:      1 << 20,
+	MaxHeaderBytes:    64 << 10,
+	ReadHeaderTimeout: gateway.Duration(10 * time.Second),
+	ReadTimeout:       gateway.Duration(60 * time.Second),
+	WriteTimeout:      gateway.Duration(60 * time.Second),
+	IdleTimeout:       gateway.Duration(120 * time.Second),
+}
+
+// withDefaults returns l with its zero values replaced by the defaults.
+func (l controlPlaneLimits) withDefaults() controlPlaneLimits {
+	d := defaultControlPlaneLimits
+	if l.MaxBodyBytes == 0 {
+		l.MaxBodyBytes = d.MaxBodyBytes
+	}
+	if l.MaxHeaderBytes == 0 {
+		l.MaxHeaderBytes = d.MaxHeaderBytes
+	}
+	for _, p := range []struct{ v, def *gateway.Duration }{
+		{&l.ReadHeaderTimeout, &d.ReadHeaderTimeout}, {&l.ReadTimeout, &d.ReadTimeout},
+		{&l.WriteTimeout, &d.WriteTimeout}, {&l.IdleTimeout, &d.IdleTimeout},
+	} {
+		if *p.v == 0 {
+			*p.v = *p.def
+		}
+	}
+	return l
+}
+
+func (l controlPlaneLimits) check() error {
+	switch {
+	case l.MaxBodyBytes < 0, l.MaxHeaderBytes < 0, l.MaxConnections < 0:
+		return fmt.Errorf("controlPlane: maxBodyBytes %d, maxHeaderBytes %d and maxConnections %d cannot be negative", l.MaxBodyBytes, l.MaxHeaderBytes, l.MaxConnections)
+	case l.ReadHeaderTimeout < 0, l.ReadTimeout < 0, l.WriteTimeout < 0, l.IdleTimeout < 0:
+		return errors.New("controlPlane: readHeaderTimeout, readTimeout, writeTimeout and idleTimeout cannot be negative")
+	}
+	return nil
 }
 
 // gatewayConfig is the data plane's section of the config file.
@@ -65,11 +140,27 @@ type gatewayConfig struct {
 	// APIAccessLogFile receives a JSON line per call to a private API;
 	// empty means DATA/api-access.log.
 	APIAccessLogFile string `json:"apiAccessLogFile,omitempty"`
+	// ServeStaleSnapshot keeps the gateway authorising from the last good
+	// configuration when the store cannot be read or a change does not
+	// build; by default it then answers 503 (fails closed).
+	ServeStaleSnapshot bool `json:"serveStaleSnapshot,omitempty"`
+	// UpstreamTimeout is how long a target may take to start answering,
+	// such as "60s" (the default); "0s" means no limit.
+	UpstreamTimeout string `json:"upstreamTimeout,omitempty"`
+	// MaxSignedBodyBytes bounds a request body whose hash the signature
+	// covers (the gateway reads it whole to check it); 0 means 10 MiB.
+	MaxSignedBodyBytes int64 `json:"maxSignedBodyBytes,omitempty"`
 }
 
 func defaultServeConfig() serveConfig {
-	return serveConfig{Data: ".trellis", Listen: "127.0.0.1:7400", Region: "us-east-1", Account: "000000000000", ShutdownTimeout: "10s"}
+	return serveConfig{Data: ".trellis", Listen: "127.0.0.1:7400", Region: "us-east-1", Account: "000000000000", ShutdownTimeout: "10s",
+		RateLimit: &rateLimit{PerSecond: defaultRatePerSecond}}
 }
+
+// defaultRatePerSecond is the default per-account rate limit of each
+// control-plane API: far above what people and deployment tools send, low
+// enough that one account's runaway script cannot monopolise the store.
+const defaultRatePerSecond = 100
 
 // readServeConfig reads a config file (YAML or JSON); unknown keys are
 // errors.
@@ -84,6 +175,10 @@ func readServeConfig(path string, c *serveConfig) error {
 	}
 	j, err := json.Marshal(generic)
 	if err != nil {
+		var uv *json.UnsupportedValueError
+		if errors.As(err, &uv) {
+			return fmt.Errorf("%s: %s is not allowed; numbers must be finite", path, uv.Str)
+		}
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if string(j) == "null" {
@@ -94,9 +189,15 @@ func readServeConfig(path string, c *serveConfig) error {
 	if err := dec.Decode(c); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return fmt.Errorf("%s: %s must be a string, not a %s (quote it, as in %s: \"...\")", path, te.Field, te.Value, te.Field)
+			switch te.Type.Kind() {
+			case reflect.String:
+				return fmt.Errorf("%s: %s must be a string, not a %s (quote it, as in %s: \"...\")", path, te.Field, te.Value, te.Field)
+			case reflect.Int, reflect.Int64, reflect.Float64:
+				return fmt.Errorf("%s: %s must be a number, not a %s", path, te.Field, te.Value)
+			}
+			return fmt.Errorf("%s: %s cannot be a %s", path, te.Field, te.Value)
 		}
-		return fmt.Errorf("%s: %w (known keys: data, listen, region, account, shutdownTimeout, gateway)", path, err)
+		return fmt.Errorf("%s: %w (known keys: data, listen, region, account, shutdownTimeout, rateLimit, controlPlane, gateway)", path, err)
 	}
 	return nil
 }
@@ -110,11 +211,25 @@ func (c serveConfig) validate() (time.Duration, error) {
 			return 0, fmt.Errorf("gateway.metricsListen %q: %v (use HOST:PORT, such as 127.0.0.1:9400)", c.Gateway.MetricsListen, err)
 		}
 	}
+	if c.Gateway != nil && c.Gateway.UpstreamTimeout != "" {
+		if d, err := time.ParseDuration(c.Gateway.UpstreamTimeout); err != nil || d < 0 {
+			return 0, fmt.Errorf("gateway.upstreamTimeout %q is not a duration such as \"60s\" (\"0s\" for no limit)", c.Gateway.UpstreamTimeout)
+		}
+	}
 	if c.Region == "" {
 		return 0, errors.New("region is empty")
 	}
 	if !policy.IsAccountID(c.Account) {
 		return 0, fmt.Errorf("account %q is not a 12-digit account ID", c.Account)
+	}
+	if err := c.ControlPlane.check(); err != nil {
+		return 0, err
+	}
+	if c.Gateway != nil && c.Gateway.MaxSignedBodyBytes < 0 {
+		return 0, fmt.Errorf("gateway.maxSignedBodyBytes %d cannot be negative", c.Gateway.MaxSignedBodyBytes)
+	}
+	if r := c.RateLimit; r != nil && (r.PerSecond < 0 || r.Burst < 0) {
+		return 0, fmt.Errorf("rateLimit: perSecond %v must be a number of calls a second (0 turns the limit off) and burst %d not negative", r.PerSecond, r.Burst)
 	}
 	d, err := time.ParseDuration(c.ShutdownTimeout)
 	if err != nil || d <= 0 {
@@ -140,9 +255,27 @@ administrator and writes its credentials, once, to DATA/admin-credentials
   AWS_SHARED_CREDENTIALS_FILE=.trellis/admin-credentials AWS_PROFILE=trellis
 
 --config FILE reads settings from a YAML or JSON file with the keys data,
-listen, region, account (of the first administrator), shutdownTimeout and
-gateway; flags given on the command line override it. A malformed file stops
-trellis before it starts.
+listen, region, account (of the first administrator), shutdownTimeout,
+rateLimit and gateway; flags given on the command line override it. A
+malformed file stops trellis before it starts.
+
+rateLimit limits the calls each account makes to each API (VPC Lattice,
+STS, native) with a token bucket. Calls over it are refused with Retry-After
+as AWS throttles: 429 ThrottlingException (VPC Lattice, native), 400
+Throttling (STS). burst defaults to twice perSecond; perSecond 0 turns the
+limit off:
+  rateLimit: {perSecond: 100, burst: 200}     # the default
+
+controlPlane bounds what a caller of the control plane sends and holds
+(defaults shown; docs/SECURITY.md lists every limit):
+  controlPlane:
+    maxBodyBytes: 1048576      # VPC Lattice and native API bodies
+    maxHeaderBytes: 65536      # request line and headers: 431 over it
+    readHeaderTimeout: 10s
+    readTimeout: 60s
+    writeTimeout: 60s
+    idleTimeout: 120s
+    maxConnections: 0          # connections held at a time; 0: no limit
 
 The gateway section starts the data plane: one ingress listener per VPC,
 through which callers in that VPC reach the services of the service networks
@@ -151,7 +284,9 @@ the targets of the target groups in use, as VPC Lattice does, and sends
 requests only to healthy ones:
   gateway:
     accessLogDir: /var/log/trellis     # default DATA/access-logs
-    metricsListen: 127.0.0.1:9400      # Prometheus /metrics; default none
+    metricsListen: 127.0.0.1:9400      # Prometheus /metrics and /healthz; default none
+    serveStaleSnapshot: false          # see below
+    upstreamTimeout: 60s               # a target's time to start answering: 504 after; 0s: none
     ingress:
       - listen: 127.0.0.1:8080
         vpc: vpc-0a1b2c3d4e5f60718
@@ -162,12 +297,17 @@ requests only to healthy ones:
         proxyProtocol: {trustedPeers: [10.0.0.0/24]} # optional: PROXY v2 from these peers
         idleTimeout: 120s              # default 120s
         readHeaderTimeout: 10s         # default 10s
+        maxConnections: 10000          # default: no limit
+        maxHeaderBytes: 65536          # default 64 KiB: 431 over it
+    maxSignedBodyBytes: 10485760       # default 10 MiB: bodies whose hash is signed
     flowLogFile: /var/log/trellis/flows.log  # default DATA/flow-logs.log
     apiAccessLogFile: /var/log/trellis/api.log  # default DATA/api-access.log
     endpoints:                         # interface endpoints of the network section
       - listen: 127.0.0.1:8443
         endpoint: vpce-aaaa0001        # by ID
         sourceMap: [{from: 127.199.0.0/16, to: 10.199.0.0/16}]
+        maxConnections: 10000          # default: no limit
+        # idleTimeout, readHeaderTimeout, maxHeaderBytes: as an ingress's
       - listen: 127.0.0.1:9443         # or by what callers in a VPC dial
         vpc: vpc-cccc0001
         destination: orders.provider.example:443
@@ -180,6 +320,13 @@ every connection gets a flow log record. Through an endpoint to an endpoint
 service (PrivateLink) the connection is proxied over TCP to the service's
 targets (see docs/privatelink.md); through any other endpoint, every call to
 a private API gets a line in the API access log (see docs/private-apis.md).
+
+The gateway fails closed: when the store cannot be read or its latest change
+does not build, the last good configuration stays loaded but the gateway
+answers every request 503 (Retry-After: 1), logs why, sets the metric
+trellis_config_stale to 1 and fails /healthz, until the configuration is
+current again. serveStaleSnapshot: true keeps serving from the last good
+configuration instead.
 
 SIGTERM or SIGINT stops accepting connections, lets requests in flight finish
 (up to shutdownTimeout), and exits with status 0.`,
@@ -267,7 +414,16 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		}()
 	}
 
-	handler, err := controlplane.NewServer(controlplane.ServerConfig{Store: st, Snapshots: snaps, Region: cfg.Region, Logger: log, TargetHealth: targetHealth})
+	limits := cfg.ControlPlane.withDefaults()
+	scfg := controlplane.ServerConfig{Store: st, Snapshots: snaps, Region: cfg.Region, Logger: log, TargetHealth: targetHealth,
+		MaxBodyBytes: limits.MaxBodyBytes}
+	if r := cfg.RateLimit; r != nil && r.PerSecond > 0 {
+		scfg.RateLimit, scfg.RateBurst = r.PerSecond, r.Burst
+		if r.Burst == 0 {
+			scfg.RateBurst = max(1, int(2*r.PerSecond))
+		}
+	}
+	handler, err := controlplane.NewServer(scfg)
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
@@ -275,13 +431,14 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return &exitError{code: exitFailed, err: fmt.Errorf("control plane: %w", err)}
 	}
+	ln = gateway.LimitConnections(ln, limits.MaxConnections)
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		ReadHeaderTimeout: time.Duration(limits.ReadHeaderTimeout),
+		ReadTimeout:       time.Duration(limits.ReadTimeout),
+		WriteTimeout:      time.Duration(limits.WriteTimeout),
+		IdleTimeout:       time.Duration(limits.IdleTimeout),
+		MaxHeaderBytes:    limits.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	var (
@@ -295,10 +452,13 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		}
 		logs := gateway.NewAccessLogs(dir, stdout)
 		defer logs.Close()
-		gcfg := gateway.Config{Region: cfg.Region, State: snaps.Current, Logger: log, AccessLogs: logs, Health: health}
+		gcfg := gateway.Config{Region: cfg.Region, State: snaps.Current, Logger: log, AccessLogs: logs, Health: health,
+			Fresh: snaps.Health, ServeStale: cfg.Gateway.ServeStaleSnapshot, UpstreamTimeout: upstreamTimeout(cfg.Gateway.UpstreamTimeout),
+			MaxSignedBodyBytes: cfg.Gateway.MaxSignedBodyBytes}
 		if cfg.Gateway.MetricsListen != "" {
-			m := gateway.NewMetrics(gateway.MetricsConfig{State: snaps.Current, Failures: snaps.Failures, Health: health})
-			msrv, err := serveMetrics(cfg.Gateway.MetricsListen, m, log)
+			m := gateway.NewMetrics(gateway.MetricsConfig{State: snaps.Current, Failures: snaps.Failures,
+				FailuresTotal: snaps.FailuresTotal, Fresh: snaps.Health, Health: health})
+			msrv, err := serveMetrics(cfg.Gateway.MetricsListen, m, healthz(snaps.Health, cfg.Gateway.ServeStaleSnapshot), log)
 			if err != nil {
 				ln.Close()
 				return &exitError{code: exitFailed, err: err}
@@ -405,13 +565,14 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 
 // serveMetrics serves Prometheus metrics at /metrics on addr, until the
 // server it returns is closed.
-func serveMetrics(addr string, m *gateway.Metrics, log *slog.Logger) (*http.Server, error) {
+func serveMetrics(addr string, m *gateway.Metrics, health http.Handler, log *slog.Logger) (*http.Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("GET /healthz", health)
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -421,6 +582,40 @@ func serveMetrics(addr string, m *gateway.Metrics, log *slog.Logger) (*http.Serv
 	go srv.Serve(ln)
 	log.Info("metrics listening", "address", "http://"+ln.Addr().String()+"/metrics")
 	return srv, nil
+}
+
+// upstreamTimeout turns gateway.upstreamTimeout, already validated, into
+// gateway.Config.UpstreamTimeout: empty is the default, "0s" no limit.
+func upstreamTimeout(s string) time.Duration {
+	if s == "" {
+		return 0
+	}
+	d, _ := time.ParseDuration(s)
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
+// healthz answers whether the gateway serves traffic as configured: 200
+// while the configuration is current, 503 while it may be out of date and
+// the gateway refuses requests. With serveStale the gateway keeps serving,
+// so the check passes and says so; trellis_config_stale is the alert.
+func healthz(fresh func() error, serveStale bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		err := fresh()
+		switch {
+		case err == nil:
+			io.WriteString(w, "ok\n")
+		case serveStale:
+			io.WriteString(w, "serving a stale configuration (gateway.serveStaleSnapshot): "+err.Error()+"\n")
+		default:
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, "refusing requests: "+err.Error()+"\n")
+		}
+	})
 }
 
 // pruneSessions deletes STS sessions a day after they expired, hourly.

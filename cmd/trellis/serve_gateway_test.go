@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/vpclattice/types"
 
 	"github.com/trellisproject/trellis/gateway"
+	"github.com/trellisproject/trellis/model"
+	"github.com/trellisproject/trellis/store"
 )
 
 // lockedBuffer is a bytes.Buffer safe for concurrent use.
@@ -156,6 +158,57 @@ func TestServeGateway(t *testing.T) {
 		if !strings.Contains(string(metrics), series+"\n") {
 			t.Errorf("metrics lack %s:\n%s", series, metrics)
 		}
+	}
+
+	// Fail closed: another process writes a record that does not build.
+	// The gateway refuses every call with 503, /healthz fails and the
+	// metric says so, until the record is gone.
+	other, err := store.OpenSQLite(ctx, data, store.Options{})
+	must(err)
+	defer other.Close()
+	const bad = "svc-0000000000000bad0"
+	_, err = other.Update(ctx, func(tx store.Tx) error {
+		_, err := tx.Create(store.Record{Kind: model.KindService, ID: bad, Body: []byte(`{"id": 7}`)})
+		return err
+	})
+	must(err)
+	health := func() (int, string) {
+		resp, err := hc.Get("http://" + cfg.Gateway.MetricsListen + "/healthz")
+		must(err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if status, _ := call(true); status == http.StatusServiceUnavailable {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the gateway still serves 10s after the configuration stopped building")
+		}
+	}
+	if status, body := health(); status != http.StatusServiceUnavailable || !strings.Contains(body, bad) {
+		t.Errorf("/healthz while stale: %d %q", status, body)
+	}
+	resp, err = hc.Get("http://" + cfg.Gateway.MetricsListen + "/metrics")
+	must(err)
+	metrics, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), "trellis_config_stale 1\n") || strings.Contains(string(metrics), "trellis_config_rebuild_failures_total 0\n") {
+		t.Errorf("metrics while stale:\n%s", metrics)
+	}
+	_, err = other.Update(ctx, func(tx store.Tx) error { return tx.Delete(model.KindService, bad, 0) })
+	must(err)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if status, body := call(true); status == http.StatusOK && body == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the gateway did not recover within 10s of the configuration building again")
+		}
+	}
+	if status, body := health(); status != http.StatusOK || body != "ok\n" {
+		t.Errorf("/healthz after recovery: %d %q", status, body)
 	}
 }
 

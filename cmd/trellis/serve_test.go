@@ -41,11 +41,16 @@ func isolateAWSEnvironment(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
 }
 
-func startServer(t *testing.T, data string) *testServer {
+// startServer runs serve with the default configuration over data, as
+// changed by configure, and stops it when the test ends.
+func startServer(t *testing.T, data string, configure ...func(*serveConfig)) *testServer {
 	t.Helper()
 	cfg := defaultServeConfig()
 	cfg.Data = data
 	cfg.Listen = "127.0.0.1:0"
+	for _, c := range configure {
+		c(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
@@ -182,6 +187,17 @@ func TestServeRefusesBadConfig(t *testing.T) {
 		{"number for a string", "account: 123456789012\n", nil, `account must be a string, not a number (quote it`},
 		{"bad timeout", "shutdownTimeout: soon\n", nil, `shutdownTimeout "soon"`},
 		{"bad metrics address", "gateway:\n  metricsListen: nowhere\n", nil, `gateway.metricsListen "nowhere"`},
+		{"bad upstream timeout", "gateway:\n  upstreamTimeout: 60\n", nil, `gateway.upstreamTimeout must be a string`},
+		{"negative control plane limit", "controlPlane: {maxBodyBytes: -1}\n", nil, `controlPlane: maxBodyBytes -1, maxHeaderBytes 0 and maxConnections 0 cannot be negative`},
+		{"negative control plane timeout", "controlPlane: {idleTimeout: -1s}\n", nil, `controlPlane: readHeaderTimeout, readTimeout, writeTimeout and idleTimeout cannot be negative`},
+		{"control plane timeout without unit", "controlPlane: {readTimeout: 60}\n", nil, `a duration must be a string such as "90s", not 60`},
+		{"control plane size as text", "controlPlane: {maxBodyBytes: 1MiB}\n", nil, `controlPlane.maxBodyBytes must be a number, not a string`},
+		{"unknown control plane key", "controlPlane: {maxBody: 5}\n", nil, `unknown field "maxBody"`},
+		{"negative signed body limit", "gateway:\n  maxSignedBodyBytes: -5\n", nil, `gateway.maxSignedBodyBytes -5 cannot be negative`},
+		{"negative upstream timeout", "gateway:\n  upstreamTimeout: -1s\n", nil, `gateway.upstreamTimeout "-1s" is not a duration`},
+		{"negative rate limit", "rateLimit: {perSecond: -1, burst: 5}\n", nil, `rateLimit: perSecond -1 must be a number of calls a second`},
+		{"negative burst", "rateLimit: {perSecond: 5, burst: -1}\n", nil, `burst -1 not negative`},
+		{"rate limit not a number", "rateLimit: {perSecond: .nan}\n", nil, `NaN is not allowed; numbers must be finite`},
 		{"flag overrides file", "listen: nowhere\n", []string{"--listen", "127.0.0.1:0", "--account", "12"}, `account "12"`},
 		{"missing file", "", nil, "no such file"},
 	}
@@ -463,4 +479,17 @@ func startServe(t *testing.T, cfg serveConfig, stdout io.Writer) servedAddrs {
 		t.Fatal("serve did not start")
 	}
 	return servedAddrs{}
+}
+
+// TestUpstreamTimeoutSetting checks how gateway.upstreamTimeout becomes the
+// gateway's setting: empty is the default (0), "0s" is no limit (-1).
+func TestUpstreamTimeoutSetting(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want time.Duration
+	}{{"", 0}, {"0s", -1}, {"90s", 90 * time.Second}, {"1m30s", 90 * time.Second}} {
+		if got := upstreamTimeout(tt.in); got != tt.want {
+			t.Errorf("upstreamTimeout(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
 }
