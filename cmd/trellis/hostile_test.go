@@ -23,7 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sdkv4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/vpclattice"
-	"github.com/aws/aws-sdk-go-v2/service/vpclattice/types"
 
 	"github.com/trellisproject/trellis/gateway"
 	"github.com/trellisproject/trellis/internal/orderhistory"
@@ -235,33 +234,7 @@ func TestHostileInputs(t *testing.T) {
 	hc := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 10 * time.Second}
 	c := vpclattice.New(vpclattice.Options{BaseEndpoint: aws.String("http://" + a.cp), Region: cfg.Region, RetryMaxAttempts: 1, HTTPClient: hc,
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil })})
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	sn, err := c.CreateServiceNetwork(ctx, &vpclattice.CreateServiceNetworkInput{Name: aws.String("main"), AuthType: types.AuthTypeAwsIam})
-	must(err)
-	_, err = c.PutAuthPolicy(ctx, &vpclattice.PutAuthPolicyInput{ResourceIdentifier: sn.Id, Policy: aws.String(`{"Version":"2012-10-17","Statement":[
-	  {"Effect":"Allow","Principal":"*","Action":"vpc-lattice-svcs:Invoke","Resource":"*","Condition":{"StringNotEqualsIgnoreCase":{"aws:PrincipalType":"anonymous"}}}]}`)})
-	must(err)
-	svc, err := c.CreateService(ctx, &vpclattice.CreateServiceInput{Name: aws.String("billing"), CustomDomainName: aws.String(hostileLatticeSvc)})
-	must(err)
-	tg, err := c.CreateTargetGroup(ctx, &vpclattice.CreateTargetGroupInput{Name: aws.String("web"), Type: types.TargetGroupTypeIp,
-		Config: &types.TargetGroupConfig{Port: aws.Int32(int32(targetAddr.Port())), Protocol: types.TargetGroupProtocolHttp, VpcIdentifier: aws.String(vpc),
-			HealthCheck: &types.HealthCheckConfig{Enabled: aws.Bool(false)}}})
-	must(err)
-	_, err = c.RegisterTargets(ctx, &vpclattice.RegisterTargetsInput{TargetGroupIdentifier: tg.Id,
-		Targets: []types.Target{{Id: aws.String(targetAddr.Addr().String()), Port: aws.Int32(int32(targetAddr.Port()))}}})
-	must(err)
-	_, err = c.CreateListener(ctx, &vpclattice.CreateListenerInput{ServiceIdentifier: svc.Id, Name: aws.String("http"), Protocol: types.ListenerProtocolHttp,
-		DefaultAction: &types.RuleActionMemberForward{Value: types.ForwardAction{TargetGroups: []types.WeightedTargetGroup{{TargetGroupIdentifier: tg.Id}}}}})
-	must(err)
-	_, err = c.CreateServiceNetworkServiceAssociation(ctx, &vpclattice.CreateServiceNetworkServiceAssociationInput{ServiceNetworkIdentifier: sn.Id, ServiceIdentifier: svc.Id})
-	must(err)
-	_, err = c.CreateServiceNetworkVpcAssociation(ctx, &vpclattice.CreateServiceNetworkVpcAssociationInput{ServiceNetworkIdentifier: sn.Id, VpcIdentifier: aws.String(vpc)})
-	must(err)
+	svc := createSignedOnlyService(t, c, vpc, hostileLatticeSvc, targetAddr, false).service
 
 	env := &hostileEnv{creds: creds, region: cfg.Region, account: cfg.Account, svcHost: hostileLatticeSvc,
 		apiHost: "svcbapi001-vpce-aaaa0001.execute-api.us-east-1.vpce.amazonaws.com", svcID: *svc.Id}

@@ -72,28 +72,10 @@ func TestServeGateway(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sn, err := c.CreateServiceNetwork(ctx, &vpclattice.CreateServiceNetworkInput{Name: aws.String("main"), AuthType: types.AuthTypeAwsIam})
-	must(err)
-	_, err = c.PutAuthPolicy(ctx, &vpclattice.PutAuthPolicyInput{ResourceIdentifier: sn.Id, Policy: aws.String(`{"Version":"2012-10-17","Statement":[
-	  {"Effect":"Allow","Principal":"*","Action":"vpc-lattice-svcs:Invoke","Resource":"*","Condition":{"StringNotEqualsIgnoreCase":{"aws:PrincipalType":"anonymous"}}}]}`)})
-	must(err)
-	_, err = c.CreateAccessLogSubscription(ctx, &vpclattice.CreateAccessLogSubscriptionInput{ResourceIdentifier: sn.Id,
+	created := createSignedOnlyService(t, c, vpc, "billing.example.com", targetAddr, true)
+	svc, tg := created.service, created.targetGroup
+	_, err := c.CreateAccessLogSubscription(ctx, &vpclattice.CreateAccessLogSubscriptionInput{ResourceIdentifier: created.network.Id,
 		DestinationArn: aws.String("arn:aws:logs:" + cfg.Region + ":" + cfg.Account + ":log-group:stdout")})
-	must(err)
-	svc, err := c.CreateService(ctx, &vpclattice.CreateServiceInput{Name: aws.String("billing"), CustomDomainName: aws.String("billing.example.com")})
-	must(err)
-	tg, err := c.CreateTargetGroup(ctx, &vpclattice.CreateTargetGroupInput{Name: aws.String("web"), Type: types.TargetGroupTypeIp,
-		Config: &types.TargetGroupConfig{Port: aws.Int32(int32(targetAddr.Port())), Protocol: types.TargetGroupProtocolHttp, VpcIdentifier: aws.String(vpc)}})
-	must(err)
-	_, err = c.RegisterTargets(ctx, &vpclattice.RegisterTargetsInput{TargetGroupIdentifier: tg.Id,
-		Targets: []types.Target{{Id: aws.String(targetAddr.Addr().String()), Port: aws.Int32(int32(targetAddr.Port()))}}})
-	must(err)
-	_, err = c.CreateListener(ctx, &vpclattice.CreateListenerInput{ServiceIdentifier: svc.Id, Name: aws.String("http"), Protocol: types.ListenerProtocolHttp,
-		DefaultAction: &types.RuleActionMemberForward{Value: types.ForwardAction{TargetGroups: []types.WeightedTargetGroup{{TargetGroupIdentifier: tg.Id}}}}})
-	must(err)
-	_, err = c.CreateServiceNetworkServiceAssociation(ctx, &vpclattice.CreateServiceNetworkServiceAssociationInput{ServiceNetworkIdentifier: sn.Id, ServiceIdentifier: svc.Id})
-	must(err)
-	_, err = c.CreateServiceNetworkVpcAssociation(ctx, &vpclattice.CreateServiceNetworkVpcAssociationInput{ServiceNetworkIdentifier: sn.Id, VpcIdentifier: aws.String(vpc)})
 	must(err)
 
 	call := func(sign bool) (int, string) {
@@ -277,4 +259,50 @@ gateway:
 			t.Errorf("%s: no error", name)
 		}
 	}
+}
+
+// signedOnlyService is what createSignedOnlyService created.
+type signedOnlyService struct {
+	network     *vpclattice.CreateServiceNetworkOutput
+	service     *vpclattice.CreateServiceOutput
+	targetGroup *vpclattice.CreateTargetGroupOutput
+}
+
+// createSignedOnlyService sets up, through the VPC Lattice API, a service
+// network "main" that admits signed callers only, associated with vpc, and
+// in it a service "billing" at host forwarding to target over HTTP, with
+// health checks unless disabled.
+func createSignedOnlyService(t *testing.T, c *vpclattice.Client, vpc, host string, target netip.AddrPort, healthChecks bool) signedOnlyService {
+	t.Helper()
+	ctx := t.Context()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sn, err := c.CreateServiceNetwork(ctx, &vpclattice.CreateServiceNetworkInput{Name: aws.String("main"), AuthType: types.AuthTypeAwsIam})
+	must(err)
+	_, err = c.PutAuthPolicy(ctx, &vpclattice.PutAuthPolicyInput{ResourceIdentifier: sn.Id, Policy: aws.String(`{"Version":"2012-10-17","Statement":[
+	  {"Effect":"Allow","Principal":"*","Action":"vpc-lattice-svcs:Invoke","Resource":"*","Condition":{"StringNotEqualsIgnoreCase":{"aws:PrincipalType":"anonymous"}}}]}`)})
+	must(err)
+	svc, err := c.CreateService(ctx, &vpclattice.CreateServiceInput{Name: aws.String("billing"), CustomDomainName: aws.String(host)})
+	must(err)
+	tgc := &types.TargetGroupConfig{Port: aws.Int32(int32(target.Port())), Protocol: types.TargetGroupProtocolHttp, VpcIdentifier: aws.String(vpc)}
+	if !healthChecks {
+		tgc.HealthCheck = &types.HealthCheckConfig{Enabled: aws.Bool(false)}
+	}
+	tg, err := c.CreateTargetGroup(ctx, &vpclattice.CreateTargetGroupInput{Name: aws.String("web"), Type: types.TargetGroupTypeIp, Config: tgc})
+	must(err)
+	_, err = c.RegisterTargets(ctx, &vpclattice.RegisterTargetsInput{TargetGroupIdentifier: tg.Id,
+		Targets: []types.Target{{Id: aws.String(target.Addr().String()), Port: aws.Int32(int32(target.Port()))}}})
+	must(err)
+	_, err = c.CreateListener(ctx, &vpclattice.CreateListenerInput{ServiceIdentifier: svc.Id, Name: aws.String("http"), Protocol: types.ListenerProtocolHttp,
+		DefaultAction: &types.RuleActionMemberForward{Value: types.ForwardAction{TargetGroups: []types.WeightedTargetGroup{{TargetGroupIdentifier: tg.Id}}}}})
+	must(err)
+	_, err = c.CreateServiceNetworkServiceAssociation(ctx, &vpclattice.CreateServiceNetworkServiceAssociationInput{ServiceNetworkIdentifier: sn.Id, ServiceIdentifier: svc.Id})
+	must(err)
+	_, err = c.CreateServiceNetworkVpcAssociation(ctx, &vpclattice.CreateServiceNetworkVpcAssociationInput{ServiceNetworkIdentifier: sn.Id, VpcIdentifier: aws.String(vpc)})
+	must(err)
+	return signedOnlyService{sn, svc, tg}
 }
