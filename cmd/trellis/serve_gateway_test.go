@@ -93,11 +93,12 @@ func TestServeGateway(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	// The configuration reaches the gateway shortly after the last write,
-	// and the target takes requests once its first health check passed.
+	// The configuration reaches the gateway shortly after the last write
+	// (the access log subscription), and the target takes requests once its
+	// first health check passed.
 	deadline := time.Now().Add(10 * time.Second)
 	status, body := call(true)
-	for (status == http.StatusNotFound || status == http.StatusServiceUnavailable) && time.Now().Before(deadline) {
+	for (status == http.StatusNotFound || status == http.StatusServiceUnavailable || stdout.String() == "") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 		status, body = call(true)
 	}
