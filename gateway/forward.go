@@ -34,28 +34,7 @@ func (g *Gateway) send(w http.ResponseWriter, r *http.Request, fw *forward) {
 		g.proxy.ServeHTTP(w, r.WithContext(withForward(r.Context(), fw)))
 		return
 	}
-	out := &http.Request{
-		Method:        r.Method,
-		URL:           &fw.target,
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        outHeader(r.Header, fw),
-		Body:          r.Body,
-		ContentLength: r.ContentLength,
-		Trailer:       r.Trailer,
-		Host:          r.Host,
-	}
-	fw.target.Path, fw.target.RawPath, fw.target.RawQuery = r.URL.Path, r.URL.RawPath, r.URL.RawQuery
-	if r.ContentLength == 0 {
-		out.Body = nil // no body: do not let the transport wait for one
-	}
-	out = out.WithContext(r.Context())
-	tr := g.http1
-	if fw.http2 {
-		tr = g.http2
-	}
-	resp, err := tr.RoundTrip(out)
+	resp, err := g.roundTrip(r, fw)
 	if err != nil {
 		g.targetError(w, r, fw, err)
 		return
@@ -99,6 +78,38 @@ func (g *Gateway) send(w http.ResponseWriter, r *http.Request, fw *forward) {
 	}
 }
 
+// roundTrip sends r to the target fw names and returns its answer. A
+// request without a body to a plain-HTTP/1.1 target goes straight to the
+// gateway's own client, which writes its head from the caller's header;
+// others are built as an outgoing http.Request for the transport.
+func (g *Gateway) roundTrip(r *http.Request, fw *forward) (*http.Response, error) {
+	noBody := r.ContentLength == 0 && (r.Body == nil || r.Body == http.NoBody)
+	if g.plain != nil && noBody && !fw.http2 && fw.target.Scheme == "http" {
+		return g.plain.forward(r, fw, g.upstreamTimeout)
+	}
+	out := &http.Request{
+		Method:        r.Method,
+		URL:           &fw.target,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        outHeader(r.Header, fw),
+		Body:          r.Body,
+		ContentLength: r.ContentLength,
+		Trailer:       r.Trailer,
+		Host:          r.Host,
+	}
+	fw.target.Path, fw.target.RawPath, fw.target.RawQuery = r.URL.Path, r.URL.RawPath, r.URL.RawQuery
+	if noBody {
+		out.Body = nil // no body: do not let the transport wait for one
+	}
+	tr := g.http1
+	if fw.http2 {
+		tr = g.http2
+	}
+	return tr.RoundTrip(out.WithContext(r.Context()))
+}
+
 // outHeader returns the header of the outgoing request: the caller's,
 // without hop-by-hop headers and without anything that only trellis may
 // say, plus the headers trellis adds for the target. Values are shared
@@ -110,13 +121,9 @@ func outHeader(in http.Header, fw *forward) http.Header {
 		connection = c
 	}
 	for name, values := range in {
-		switch {
-		case isHopHeader(name) && !(name == "Te" && teTrailers(values)):
-			continue
-		case spoofable(name), connection != nil && listedIn(connection, name):
-			continue
+		if passedOn(name, values, connection) {
+			out[name] = values
 		}
-		out[name] = values
 	}
 	if _, ok := out["User-Agent"]; !ok {
 		out["User-Agent"] = []string{""} // not Go's default
@@ -125,6 +132,19 @@ func outHeader(in http.Header, fw *forward) http.Header {
 		out[name] = fw.headers[i : i+1 : i+1]
 	}
 	return out
+}
+
+// passedOn reports whether the gateway forwards a caller's header: not a
+// hop-by-hop header (except "TE: trailers"), not one only trellis may set,
+// and not one the caller's Connection header lists.
+func passedOn(name string, values, connection []string) bool {
+	switch {
+	case isHopHeader(name) && !(name == "Te" && teTrailers(values)):
+		return false
+	case spoofable(name), connection != nil && listedIn(connection, name):
+		return false
+	}
+	return true
 }
 
 // teTrailers reports whether a TE header says only "trailers", which gRPC

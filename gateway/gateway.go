@@ -133,7 +133,12 @@ type Gateway struct {
 	// http1 and http2 reach targets of HTTP1 and of HTTP2/GRPC target
 	// groups.
 	http1, http2 http.RoundTripper
-	buffers      *bufferPool
+	// plain is the client of http1 for plain-HTTP targets (nil with
+	// Config.Transport); requests without a body go to it directly, with
+	// upstreamTimeout (zero: none).
+	plain           *h1Client
+	upstreamTimeout time.Duration
+	buffers         *bufferPool
 	// proxy forwards requests that switch protocols (Upgrade), with
 	// net/http's transport, which hands over the connection.
 	proxy *httputil.ReverseProxy
@@ -195,11 +200,13 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.Transport == nil {
 		tt := newTargetTransport()
 		g.http1, g.http2, upgrades = tt, tt.http2, tt.http1
+		g.plain = tt.plain
 	}
 	if d := cfg.UpstreamTimeout; d >= 0 {
 		if d == 0 {
 			d = DefaultUpstreamTimeout
 		}
+		g.upstreamTimeout = d
 		g.http1 = &timeoutTransport{rt: g.http1, timeout: d}
 		g.http2 = &timeoutTransport{rt: g.http2, timeout: d}
 		upgrades = &timeoutTransport{rt: upgrades, timeout: d}

@@ -4,11 +4,16 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
+	"os"
 	"sync"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // h1Client sends requests to plain-HTTP/1.1 targets on the caller's own
@@ -51,14 +56,56 @@ var errReusedConnBroken = errors.New("pooled connection closed by the target")
 // RoundTrip sends r, whose URL.Host is the target's address, and returns
 // the target's answer. It implements http.RoundTripper.
 func (c *h1Client) RoundTrip(r *http.Request) (*http.Response, error) {
-	addr := r.URL.Host
 	replayable := r.Body == nil || r.Body == http.NoBody
+	return c.do(r.Context(), r.URL.Host, outbound{req: r}, replayable, time.Time{})
+}
+
+// forward sends a request without a body on the gateway's behalf: r as the
+// caller sent it, to fw.target with fw's headers. It writes the request
+// head straight from the caller's header, without building an outgoing
+// http.Request, and bounds the wait for the answer's head by timeout
+// (none when zero) with the connection's deadline rather than a timer and
+// a context of its own.
+func (c *h1Client) forward(r *http.Request, fw *forward, timeout time.Duration) (*http.Response, error) {
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	resp, err := c.do(r.Context(), fw.target.Host, outbound{req: r, fw: fw}, true, deadline)
+	if errors.Is(err, errUpstreamTimeout) {
+		err = fmt.Errorf("%w (%s)", errUpstreamTimeout, timeout)
+	}
+	return resp, err
+}
+
+// outbound is a request to write: req itself, or, when fw is set, the
+// caller's request req as the gateway forwards it.
+type outbound struct {
+	req *http.Request
+	fw  *forward
+}
+
+func (o outbound) write(bw *bufio.Writer) error {
+	if o.fw == nil {
+		return o.req.Write(bw)
+	}
+	return writeForwardHead(bw, o.req, o.fw)
+}
+
+// do sends out to addr on a pooled or new connection, once more on a new
+// one when a pooled connection turns out to be closed and the request can
+// be sent again. A non-zero deadline bounds everything up to the answer's
+// head.
+func (c *h1Client) do(ctx context.Context, addr string, out outbound, replayable bool, deadline time.Time) (*http.Response, error) {
 	for {
-		conn, reused, err := c.conn(r.Context(), addr)
+		conn, reused, err := c.conn(ctx, addr, deadline)
 		if err != nil {
+			if !deadline.IsZero() && errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
+				return nil, errUpstreamTimeout
+			}
 			return nil, err
 		}
-		resp, err := c.exchange(conn, r, reused)
+		resp, err := c.exchange(ctx, conn, addr, out, reused, deadline)
 		if errors.Is(err, errReusedConnBroken) && replayable {
 			continue
 		}
@@ -66,8 +113,9 @@ func (c *h1Client) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 }
 
-// conn returns an idle connection to addr, or dials one.
-func (c *h1Client) conn(ctx context.Context, addr string) (*h1Conn, bool, error) {
+// conn returns an idle connection to addr, or dials one (by deadline, when
+// it is not zero).
+func (c *h1Client) conn(ctx context.Context, addr string, deadline time.Time) (*h1Conn, bool, error) {
 	now := time.Now()
 	c.mu.Lock()
 	for {
@@ -85,7 +133,9 @@ func (c *h1Client) conn(ctx context.Context, addr string) (*h1Conn, bool, error)
 		conn.Close()
 	}
 	c.mu.Unlock()
-	nc, err := c.dialer.DialContext(ctx, "tcp", addr)
+	d := c.dialer
+	d.Deadline = deadline
+	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, false, err
 	}
@@ -118,22 +168,29 @@ func (c *h1Client) CloseIdleConnections() {
 	}
 }
 
-// exchange writes r on conn and reads the answer's head. The connection
-// is closed when the caller's context ends before the answer is read.
-func (c *h1Client) exchange(conn *h1Conn, r *http.Request, reused bool) (*http.Response, error) {
-	stop := context.AfterFunc(r.Context(), func() { conn.SetDeadline(time.Unix(1, 0)) })
+// exchange writes out on conn and reads the answer's head. The connection
+// is closed when ctx ends before the answer is read, and when the
+// deadline, if any, passes first.
+func (c *h1Client) exchange(ctx context.Context, conn *h1Conn, addr string, out outbound, reused bool, deadline time.Time) (*http.Response, error) {
+	if !deadline.IsZero() {
+		conn.SetDeadline(deadline)
+	}
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	fail := func(err error, nothingRead bool) (*http.Response, error) {
 		stop()
 		conn.Close()
-		if ctxErr := r.Context().Err(); ctxErr != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
+		}
+		if !deadline.IsZero() && errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, errUpstreamTimeout
 		}
 		if reused && nothingRead {
 			return nil, errReusedConnBroken
 		}
 		return nil, err
 	}
-	if err := r.Write(conn.bw); err != nil {
+	if err := out.write(conn.bw); err != nil {
 		return fail(err, true)
 	}
 	if err := conn.bw.Flush(); err != nil {
@@ -143,7 +200,7 @@ func (c *h1Client) exchange(conn *h1Conn, r *http.Request, reused bool) (*http.R
 		if _, err := conn.br.Peek(1); err != nil {
 			return fail(err, true)
 		}
-		resp, err := http.ReadResponse(conn.br, r)
+		resp, err := http.ReadResponse(conn.br, out.req)
 		if err != nil {
 			return fail(err, false)
 		}
@@ -152,10 +209,73 @@ func (c *h1Client) exchange(conn *h1Conn, r *http.Request, reused bool) (*http.R
 		if resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
 			continue
 		}
-		keep := !resp.Close && !r.Close
-		resp.Body = &h1Body{rc: resp.Body, client: c, conn: conn, addr: r.URL.Host, stop: stop, keep: keep}
+		if !deadline.IsZero() {
+			// The body is not bounded: a stream that has started goes on
+			// for as long as both sides want. A cancellation that came
+			// while the deadline was being cleared still applies.
+			conn.SetDeadline(time.Time{})
+			if ctx.Err() != nil {
+				conn.SetDeadline(time.Unix(1, 0))
+			}
+		}
+		keep := !resp.Close && (out.fw != nil || !out.req.Close)
+		resp.Body = &h1Body{rc: resp.Body, client: c, conn: conn, addr: addr, stop: stop, keep: keep}
 		return resp, nil
 	}
+}
+
+// writeForwardHead writes the head of the request the gateway sends for
+// r, which has no body: the caller's request line and Host, the caller's
+// headers that are passed on, and fw's headers. It checks every name and
+// value as net/http's Request.Write does, so that nothing a caller sent
+// can split the request.
+func writeForwardHead(bw *bufio.Writer, r *http.Request, fw *forward) error {
+	if !httpguts.ValidHostHeader(r.Host) {
+		return errors.New("gateway: invalid Host header")
+	}
+	bw.WriteString(r.Method)
+	bw.WriteByte(' ')
+	bw.WriteString(r.URL.RequestURI())
+	bw.WriteString(" HTTP/1.1\r\nHost: ")
+	bw.WriteString(r.Host)
+	bw.WriteString("\r\n")
+	connection := r.Header["Connection"]
+	for name, values := range r.Header {
+		if !passedOn(name, values, connection) || name == "Host" || name == "Content-Length" {
+			continue
+		}
+		if !httpguts.ValidHeaderFieldName(name) {
+			return fmt.Errorf("gateway: invalid header field name %q", name)
+		}
+		for _, v := range values {
+			if err := writeHeaderLine(bw, name, v); err != nil {
+				return err
+			}
+		}
+	}
+	for i, name := range forwardHeaders {
+		if err := writeHeaderLine(bw, name, fw.headers[i]); err != nil {
+			return err
+		}
+	}
+	switch r.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+		// As net/http does: these methods say when their body is empty.
+		bw.WriteString("Content-Length: 0\r\n")
+	}
+	_, err := bw.WriteString("\r\n")
+	return err
+}
+
+func writeHeaderLine(bw *bufio.Writer, name, value string) error {
+	if !httpguts.ValidHeaderFieldValue(value) {
+		return fmt.Errorf("gateway: invalid value for header field %q", name)
+	}
+	bw.WriteString(name)
+	bw.WriteString(": ")
+	bw.WriteString(textproto.TrimString(value))
+	_, err := bw.WriteString("\r\n")
+	return err
 }
 
 // h1Body is an answer's body; reading it to the end gives the connection

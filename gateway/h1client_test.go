@@ -219,3 +219,106 @@ func TestH1ClientGarbage(t *testing.T) {
 		t.Error("garbage was taken for an answer")
 	}
 }
+
+// TestForwardHead checks the request head the gateway writes for a caller's
+// request without a body, byte for byte, and that a name or value that
+// could split the request is refused rather than written.
+func TestForwardHead(t *testing.T) {
+	fw := &forward{headers: [len(forwardHeaders)]string{"Type=Anonymous", "SourceVpcArn=arn:aws:ec2:us-east-1:111122223333:vpc/vpc-1", "ServiceArn=s", "vpc-1", "10.0.0.1", "80", "http"}}
+	in := func(method, target string, h http.Header) *http.Request {
+		r := httptest.NewRequest(method, target, nil)
+		r.Host = "svc.example.com"
+		r.Header = h
+		return r
+	}
+	tests := []struct {
+		name string
+		r    *http.Request
+		want string // the head up to the headers trellis adds
+		tail string // what follows them
+		err  string
+	}{
+		{"GET with a query", in("GET", "/a%2Fb?x=1&y", http.Header{"Accept": {"*/*"}}),
+			"GET /a%2Fb?x=1&y HTTP/1.1\r\nHost: svc.example.com\r\nAccept: */*\r\n", "", ""},
+		{"hop-by-hop and Connection-listed headers dropped, TE: trailers kept",
+			in("GET", "/", http.Header{"Connection": {"X-Secret"}, "X-Secret": {"s"}, "Keep-Alive": {"1"}, "Te": {"trailers"}, "Upgrade": {"h2c"}}),
+			"GET / HTTP/1.1\r\nHost: svc.example.com\r\nTe: trailers\r\n", "", ""},
+		{"headers only trellis sets dropped", in("GET", "/", http.Header{"X-Amzn-Lattice-Identity": {"Principal=forged"}, "X-Forwarded-For": {"1.2.3.4"}, "X-Amzn-Source-Vpc": {"vpc-forged"}}),
+			"GET / HTTP/1.1\r\nHost: svc.example.com\r\n", "", ""},
+		{"POST without a body says so", in("POST", "/", http.Header{"Content-Length": {"0"}}),
+			"POST / HTTP/1.1\r\nHost: svc.example.com\r\n", "Content-Length: 0\r\n", ""},
+		{"repeated values kept in order", in("GET", "/", http.Header{"X-Multi": {"a", "b"}}),
+			"GET / HTTP/1.1\r\nHost: svc.example.com\r\nX-Multi: a\r\nX-Multi: b\r\n", "", ""},
+		{"value with a line break", in("GET", "/", http.Header{"X-Evil": {"a\r\nX-Injected: 1"}}), "", "", `invalid value for header field "X-Evil"`},
+		{"name with a space", in("GET", "/", http.Header{"X Evil": {"a"}}), "", "", `invalid header field name "X Evil"`},
+		{"bad Host", func() *http.Request { r := in("GET", "/", http.Header{}); r.Host = "a b\r\n"; return r }(), "", "", "invalid Host header"},
+	}
+	forwarded := ""
+	for i, name := range forwardHeaders {
+		forwarded += name + ": " + fw.headers[i] + "\r\n"
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			bw := bufio.NewWriter(&b)
+			err := writeForwardHead(bw, tt.r, fw)
+			bw.Flush()
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want one saying %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tt.want + forwarded + tt.tail + "\r\n"
+			if got := b.String(); got != want {
+				t.Errorf("head:\n%q\nwant:\n%q", got, want)
+			}
+			if _, err := http.ReadRequest(bufio.NewReader(strings.NewReader(b.String()))); err != nil {
+				t.Errorf("the head does not parse: %v", err)
+			}
+		})
+	}
+}
+
+// TestH1ClientForwardDeadline checks that forward gives up on a target
+// that does not answer when the timeout passes, and at once when the
+// caller goes away, and that neither connection is pooled.
+func TestH1ClientForwardDeadline(t *testing.T) {
+	srv, _ := newCountingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	c := newH1Client()
+	defer c.CloseIdleConnections()
+	fw := &forward{}
+	fw.target.Scheme, fw.target.Host = "http", strings.TrimPrefix(srv.URL, "http://")
+
+	start := time.Now()
+	r := httptest.NewRequest("GET", "/", nil)
+	_, err := c.forward(r, fw, 100*time.Millisecond)
+	if !errors.Is(err, errUpstreamTimeout) || !strings.Contains(err.Error(), "100ms") {
+		t.Errorf("err = %v, want the upstream timeout of 100ms", err)
+	}
+	if d := time.Since(start); d < 100*time.Millisecond || d > 5*time.Second {
+		t.Errorf("gave up after %v, want 100ms or a little more", d)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start = time.Now()
+	_, err = c.forward(r.WithContext(ctx), fw, time.Minute)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want the caller's cancellation", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("gave up %v after the caller went away", d)
+	}
+	c.mu.Lock()
+	idle := len(c.idle[fw.target.Host])
+	c.mu.Unlock()
+	if idle != 0 {
+		t.Errorf("%d connections pooled after failed exchanges, want 0", idle)
+	}
+}

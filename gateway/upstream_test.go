@@ -142,94 +142,102 @@ func TestUpstreamFaults(t *testing.T) {
 		{name: "refuses connections", refuse: true,
 			status: 502, body: "BadGateway: the target did not answer", failure: "TargetConnectionError", log: "target unreachable"},
 	}
+	// A request without a body goes to the gateway's own client directly;
+	// one with a body through the transport and its timeout wrapper.
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var target netip.AddrPort
-			if tt.refuse {
-				ln, err := net.Listen("tcp", "127.0.0.1:0")
+		for _, method := range []string{"GET", "POST"} {
+			t.Run(method+" "+tt.name, func(t *testing.T) {
+				var target netip.AddrPort
+				if tt.refuse {
+					ln, err := net.Listen("tcp", "127.0.0.1:0")
+					if err != nil {
+						t.Fatal(err)
+					}
+					target = netip.MustParseAddrPort(ln.Addr().String())
+					ln.Close() // nothing listens there now
+				} else {
+					target = rawTarget(t, tt.serve)
+				}
+				state := faultWorld(t, target)
+				accessLog, logs := &syncBuffer{}, &syncBuffer{}
+				g, err := gateway.New(gateway.Config{Region: region, State: func() *snapshot.State { return state },
+					AccessLogs: gateway.NewAccessLogs(t.TempDir(), accessLog), UpstreamTimeout: timeout,
+					Logger: slog.New(slog.NewTextHandler(logs, nil))})
 				if err != nil {
 					t.Fatal(err)
 				}
-				target = netip.MustParseAddrPort(ln.Addr().String())
-				ln.Close() // nothing listens there now
-			} else {
-				target = rawTarget(t, tt.serve)
-			}
-			state := faultWorld(t, target)
-			accessLog, logs := &syncBuffer{}, &syncBuffer{}
-			g, err := gateway.New(gateway.Config{Region: region, State: func() *snapshot.State { return state },
-				AccessLogs: gateway.NewAccessLogs(t.TempDir(), accessLog), UpstreamTimeout: timeout,
-				Logger: slog.New(slog.NewTextHandler(logs, nil))})
-			if err != nil {
-				t.Fatal(err)
-			}
-			run, err := g.Start([]gateway.Ingress{{Listen: "127.0.0.1:0", VPC: vpcMain, ListenerPort: 80}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				if err := run.Shutdown(ctx); err != nil {
-					t.Errorf("shutdown: %v", err)
+				run, err := g.Start([]gateway.Ingress{{Listen: "127.0.0.1:0", VPC: vpcMain, ListenerPort: 80}})
+				if err != nil {
+					t.Fatal(err)
 				}
-			}()
-
-			client := &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}, Timeout: 10 * time.Second}
-			req, err := http.NewRequest("GET", "http://"+run.Addrs()[0].String()+"/work", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Host = "web.example.com"
-			start := time.Now()
-			resp, err := client.Do(req)
-			var body []byte
-			var readErr error
-			if err == nil {
-				body, readErr = io.ReadAll(resp.Body)
-				resp.Body.Close()
-			}
-			took := time.Since(start)
-			switch {
-			case tt.truncated:
-				// The status line may or may not have left the gateway
-				// before it closed the connection; either way the caller
-				// must not take the answer for a whole one.
-				if err == nil && readErr == nil {
-					t.Errorf("the caller read a whole answer, %d %q; it must see it cut off", resp.StatusCode, body)
-				}
-			case err != nil:
-				t.Fatalf("no answer: %v", err)
-			case resp.StatusCode != tt.status || readErr != nil || string(body) != tt.body:
-				t.Errorf("%d %q (read error %v), want %d %q", resp.StatusCode, body, readErr, tt.status, tt.body)
-			}
-			if took < tt.atLeast || took > tt.atLeast+5*time.Second {
-				t.Errorf("answered after %v, want at least %v and not much more", took, tt.atLeast)
-			}
-			if tt.log != "" && !strings.Contains(logs.String(), tt.log) {
-				t.Errorf("the gateway did not log %q:\n%s", tt.log, logs)
-			}
-			if strings.Contains(logs.String(), "panic") {
-				t.Errorf("the gateway logged a panic:\n%s", logs)
-			}
-			// The access log line is written when the handler returns,
-			// which may be just after the caller saw the end.
-			var e gateway.Entry
-			for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-				if line := strings.TrimSpace(accessLog.String()); line != "" {
-					if err := json.Unmarshal([]byte(line), &e); err != nil {
-						t.Fatalf("access log %q: %v", line, err)
+				defer func() {
+					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+					defer cancel()
+					if err := run.Shutdown(ctx); err != nil {
+						t.Errorf("shutdown: %v", err)
 					}
-					break
+				}()
+
+				client := &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}, Timeout: 10 * time.Second}
+				var reqBody io.Reader
+				if method == "POST" {
+					reqBody = strings.NewReader("x")
 				}
-				if time.Now().After(deadline) {
-					t.Fatal("no access log line")
+				req, err := http.NewRequest(method, "http://"+run.Addrs()[0].String()+"/work", reqBody)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			if e.FailureReason != tt.failure || e.ResponseCode != tt.status || e.TargetIPPort != target.String() {
-				t.Errorf("access log: failureReason %q, responseCode %d, targetIpPort %q; want %q, %d, %q", e.FailureReason, e.ResponseCode, e.TargetIPPort, tt.failure, tt.status, target)
-			}
-		})
+				req.Host = "web.example.com"
+				start := time.Now()
+				resp, err := client.Do(req)
+				var body []byte
+				var readErr error
+				if err == nil {
+					body, readErr = io.ReadAll(resp.Body)
+					resp.Body.Close()
+				}
+				took := time.Since(start)
+				switch {
+				case tt.truncated:
+					// The status line may or may not have left the gateway
+					// before it closed the connection; either way the caller
+					// must not take the answer for a whole one.
+					if err == nil && readErr == nil {
+						t.Errorf("the caller read a whole answer, %d %q; it must see it cut off", resp.StatusCode, body)
+					}
+				case err != nil:
+					t.Fatalf("no answer: %v", err)
+				case resp.StatusCode != tt.status || readErr != nil || string(body) != tt.body:
+					t.Errorf("%d %q (read error %v), want %d %q", resp.StatusCode, body, readErr, tt.status, tt.body)
+				}
+				if took < tt.atLeast || took > tt.atLeast+5*time.Second {
+					t.Errorf("answered after %v, want at least %v and not much more", took, tt.atLeast)
+				}
+				if tt.log != "" && !strings.Contains(logs.String(), tt.log) {
+					t.Errorf("the gateway did not log %q:\n%s", tt.log, logs)
+				}
+				if strings.Contains(logs.String(), "panic") {
+					t.Errorf("the gateway logged a panic:\n%s", logs)
+				}
+				// The access log line is written when the handler returns,
+				// which may be just after the caller saw the end.
+				var e gateway.Entry
+				for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+					if line := strings.TrimSpace(accessLog.String()); line != "" {
+						if err := json.Unmarshal([]byte(line), &e); err != nil {
+							t.Fatalf("access log %q: %v", line, err)
+						}
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatal("no access log line")
+					}
+				}
+				if e.FailureReason != tt.failure || e.ResponseCode != tt.status || e.TargetIPPort != target.String() {
+					t.Errorf("access log: failureReason %q, responseCode %d, targetIpPort %q; want %q, %d, %q", e.FailureReason, e.ResponseCode, e.TargetIPPort, tt.failure, tt.status, target)
+				}
+			})
+		}
 	}
 }
 

@@ -30,11 +30,13 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -68,6 +70,8 @@ func main() {
 		keep        = flag.Bool("keep", false, "keep the work directory (trellis data, nginx config, logs)")
 		only        = flag.String("only", "", "run only these rows, comma-separated: target, reverseproxy, nginx, trellis")
 		trellisEnv  = flag.String("trellis-env", "", "extra environment for the trellis process, such as GOGC=200 (space-separated)")
+		trellisBin  = flag.String("trellis-bin", "", "run this trellis binary instead of building ./cmd/trellis (to compare two builds)")
+		hold        = flag.Bool("hold", false, "start the servers, print the wrk command for each and wait for Ctrl-C instead of measuring (for profiling)")
 	)
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
@@ -80,7 +84,7 @@ func main() {
 	if !*keep {
 		defer os.RemoveAll(work)
 	}
-	b := &bench{work: work, only: *only, trellisEnv: strings.Fields(*trellisEnv), wrkArgs: []string{"-t", strconv.Itoa(*threads), "-c", strconv.Itoa(*connections), "-d", duration.String(), "--latency"}}
+	b := &bench{work: work, only: *only, hold: *hold, trellisBin: *trellisBin, trellisEnv: strings.Fields(*trellisEnv), wrkArgs: []string{"-t", strconv.Itoa(*threads), "-c", strconv.Itoa(*connections), "-d", duration.String(), "--latency"}}
 	defer b.stopAll()
 	if err := b.run(); err != nil {
 		b.stopAll()
@@ -91,6 +95,8 @@ func main() {
 type bench struct {
 	work       string
 	only       string
+	hold       bool
+	trellisBin string
 	trellisEnv []string
 	wrkArgs    []string
 	procs      []*exec.Cmd
@@ -156,6 +162,13 @@ func (b *bench) run() error {
 	if err := b.measure("trellis, AWS_IAM, SigV4", "http://"+ingressAddr+"/", headers); err != nil {
 		return err
 	}
+	if b.hold {
+		fmt.Println("holding; Ctrl-C stops the servers")
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		<-sig
+		return nil
+	}
 	b.report(os.Stdout)
 	return nil
 }
@@ -210,6 +223,14 @@ func (b *bench) measure(name, url string, headers []string) error {
 		args = append(args, "-H", h)
 	}
 	args = append(args, url)
+	if b.hold {
+		quoted := make([]string, len(args))
+		for i, a := range args {
+			quoted[i] = strconv.Quote(a)
+		}
+		fmt.Printf("%s:\n  wrk %s\n", name, strings.Join(quoted, " "))
+		return nil
+	}
 	out, err := exec.Command("wrk", args...).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("wrk against %s: %v\n%s", name, err, out)
@@ -359,11 +380,14 @@ http {
 // a service in front of the target through the VPC Lattice API, and returns
 // the ingress address and the headers of a signed request to the service.
 func (b *bench) startTrellis(target string) (string, []string, error) {
-	bin := filepath.Join(b.work, "trellis")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/trellis")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return "", nil, fmt.Errorf("building trellis (run loadbench from the repository root): %w", err)
+	bin := b.trellisBin
+	if bin == "" {
+		bin = filepath.Join(b.work, "trellis")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/trellis")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return "", nil, fmt.Errorf("building trellis (run loadbench from the repository root): %w", err)
+		}
 	}
 	control, ingress := freeAddr(), freeAddr()
 	data := filepath.Join(b.work, "data")
