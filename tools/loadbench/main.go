@@ -1,12 +1,16 @@
 // Command loadbench measures trellis's gateway under load on loopback and
 // compares it, in the same run, with a bare Go target, Go's
-// httputil.ReverseProxy in front of it and nginx's proxy_pass in front of
-// it. It drives each with wrk and prints a Markdown table of throughput and
-// latency with ratios, as docs/BENCHMARKS.md records them.
+// httputil.ReverseProxy in front of it, a minimal Go proxy in front of it
+// and nginx's proxy_pass in front of it. It drives each with wrk, in turn,
+// for several rounds, and prints a Markdown table of the median throughput
+// and latency with ratios, as docs/BENCHMARKS.md records them.
 //
 // Usage (from the repository root; needs wrk, and nginx for its row):
 //
-//	go run ./tools/loadbench [-duration 10s] [-connections 64] [-threads 2]
+//	go run ./tools/loadbench [-duration 10s] [-rounds 3] [-connections 64] [-threads 2]
+//
+// Every server gets the same request, signed with SigV4; only trellis
+// checks the signature, the others pass its headers on.
 //
 // The trellis row runs the real binary: `trellis serve` with one ingress,
 // configured through the VPC Lattice API as a user would (a service network
@@ -61,19 +65,30 @@ func main() {
 		case "reverseproxy":
 			serveReverseProxy(os.Args[2], os.Args[3])
 			return
+		case "goproxy":
+			serveGoProxy(os.Args[2], os.Args[3])
+			return
 		}
 	}
 	var (
-		duration    = flag.Duration("duration", 10*time.Second, "how long wrk runs against each server")
+		duration    = flag.Duration("duration", 10*time.Second, "how long wrk runs against each server, each round")
 		connections = flag.Int("connections", 64, "wrk connections")
 		threads     = flag.Int("threads", 2, "wrk threads")
+		rounds      = flag.Int("rounds", 3, "how many times every server is measured, in turn; the table shows the medians")
 		keep        = flag.Bool("keep", false, "keep the work directory (trellis data, nginx config, logs)")
-		only        = flag.String("only", "", "run only these rows, comma-separated: target, reverseproxy, nginx, trellis")
+		only        = flag.String("only", "", "run only these rows, comma-separated: target, reverseproxy, goproxy, nginx, trellis")
 		trellisEnv  = flag.String("trellis-env", "", "extra environment for the trellis process, such as GOGC=200 (space-separated)")
 		trellisBin  = flag.String("trellis-bin", "", "run this trellis binary instead of building ./cmd/trellis (to compare two builds)")
 		hold        = flag.Bool("hold", false, "start the servers, print the wrk command for each and wait for Ctrl-C instead of measuring (for profiling)")
 	)
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./tools/loadbench [flags]  (from the repository root; needs wrk, and nginx for its row)\n\n")
+		flag.PrintDefaults()
+	}
 	flag.Parse()
+	if *rounds < 1 {
+		log.Fatal("-rounds must be at least 1")
+	}
 	if _, err := exec.LookPath("wrk"); err != nil {
 		log.Fatal("wrk is not installed: apt-get install wrk")
 	}
@@ -84,7 +99,8 @@ func main() {
 	if !*keep {
 		defer os.RemoveAll(work)
 	}
-	b := &bench{work: work, only: *only, hold: *hold, trellisBin: *trellisBin, trellisEnv: strings.Fields(*trellisEnv), wrkArgs: []string{"-t", strconv.Itoa(*threads), "-c", strconv.Itoa(*connections), "-d", duration.String(), "--latency"}}
+	b := &bench{work: work, only: *only, hold: *hold, rounds: *rounds, trellisBin: *trellisBin, trellisEnv: strings.Fields(*trellisEnv),
+		wrkArgs: []string{"-t", strconv.Itoa(*threads), "-c", strconv.Itoa(*connections), "-d", duration.String(), "--latency"}}
 	defer b.stopAll()
 	if err := b.run(); err != nil {
 		b.stopAll()
@@ -96,15 +112,22 @@ type bench struct {
 	work       string
 	only       string
 	hold       bool
+	rounds     int
 	trellisBin string
 	trellisEnv []string
 	wrkArgs    []string
 	procs      []*exec.Cmd
-	results    []result
+	rows       []*row
+}
+
+// A row is one server under test and its measurements, one per round.
+type row struct {
+	name string
+	url  string
+	runs []result
 }
 
 type result struct {
-	name     string
 	rps      float64
 	p50, p99 time.Duration
 	non2xx   int
@@ -120,57 +143,117 @@ func (b *bench) run() error {
 		return err
 	}
 	if b.wants("target") {
-		if err := b.measure("bare Go target", "http://"+targetAddr+"/", nil); err != nil {
-			return err
-		}
+		b.add("bare Go target", targetAddr)
 	}
-
 	if b.wants("reverseproxy") {
-		proxyAddr := freeAddr()
-		if err := b.start("reverseproxy", self, "reverseproxy", proxyAddr, targetAddr); err != nil {
+		addr := freeAddr()
+		if err := b.start("reverseproxy", self, "reverseproxy", addr, targetAddr); err != nil {
 			return err
 		}
-		if err := b.measure("httputil.ReverseProxy", "http://"+proxyAddr+"/", nil); err != nil {
-			return err
-		}
+		b.add("httputil.ReverseProxy", addr)
 	}
-
+	if b.wants("goproxy") {
+		addr := freeAddr()
+		if err := b.start("goproxy", self, "goproxy", addr, targetAddr); err != nil {
+			return err
+		}
+		b.add("minimal Go proxy", addr)
+	}
 	if nginx, err := exec.LookPath("nginx"); err != nil {
 		log.Print("nginx is not installed (apt-get install nginx-light): its row is left out")
 	} else if b.wants("nginx") {
-		nginxAddr := freeAddr()
-		conf, err := b.nginxConfig(nginxAddr, targetAddr)
+		addr := freeAddr()
+		conf, err := b.nginxConfig(addr, targetAddr)
 		if err != nil {
 			return err
 		}
 		if err := b.start("nginx", nginx, "-c", conf, "-p", b.work); err != nil {
 			return err
 		}
-		if err := b.measure("nginx proxy_pass", "http://"+nginxAddr+"/", nil); err != nil {
+		b.add("nginx proxy_pass", addr)
+	}
+	// Every row gets the same request: a GET signed with SigV4 for
+	// vpc-lattice-svcs. Only trellis checks the signature; the others
+	// pass its headers on to the target, as they would any others. Without
+	// the trellis row, a made-up key signs it.
+	sign := func() ([]string, error) {
+		return signedHeaders("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "target-0123456789abcdef0.7d67968.vpc-lattice-svcs.us-east-1.on.aws")
+	}
+	if b.wants("trellis") {
+		ingress, id, secret, host, err := b.startTrellis(targetAddr)
+		if err != nil {
 			return err
 		}
+		sign = func() ([]string, error) { return signedHeaders(id, secret, host) }
+		b.add("trellis, AWS_IAM, SigV4", ingress)
+	}
+	if len(b.rows) == 0 {
+		return fmt.Errorf("-only %q selects no row", b.only)
 	}
 
-	if !b.wants("trellis") {
-		b.report(os.Stdout)
-		return nil
-	}
-	ingressAddr, headers, err := b.startTrellis(targetAddr)
+	headers, err := sign()
 	if err != nil {
 		return err
 	}
-	if err := b.measure("trellis, AWS_IAM, SigV4", "http://"+ingressAddr+"/", headers); err != nil {
-		return err
+	for _, r := range b.rows {
+		if err := waitOK(r.url, headers); err != nil {
+			return fmt.Errorf("%s: %w", r.name, err)
+		}
 	}
 	if b.hold {
-		fmt.Println("holding; Ctrl-C stops the servers")
+		for _, r := range b.rows {
+			fmt.Printf("%s:\n  wrk %s\n", r.name, shellQuote(b.wrkCommand(r.url, headers)))
+		}
+		fmt.Println("holding; Ctrl-C stops the servers (the signature is good for 15 minutes)")
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 		<-sig
 		return nil
 	}
+	for round := 1; round <= b.rounds; round++ {
+		// Signed afresh each round, so that long runs stay within the
+		// 15 minutes a signature is good for.
+		if headers, err = sign(); err != nil {
+			return err
+		}
+		for _, r := range b.rows {
+			res, err := b.measure(r.url, headers)
+			if err != nil {
+				return fmt.Errorf("%s: %w", r.name, err)
+			}
+			log.Printf("round %d/%d  %-26s %9.0f req/s  p50 %-9v p99 %-9v non-2xx %d", round, b.rounds, r.name, res.rps, res.p50, res.p99, res.non2xx)
+			r.runs = append(r.runs, res)
+		}
+	}
 	b.report(os.Stdout)
 	return nil
+}
+
+func (b *bench) add(name, addr string) {
+	b.rows = append(b.rows, &row{name: name, url: "http://" + addr + "/"})
+}
+
+// signedHeaders returns the headers of a GET to host signed with SigV4 for
+// vpc-lattice-svcs, as wrk -H arguments.
+func signedHeaders(id, secret, host string) ([]string, error) {
+	req, _ := http.NewRequest("GET", "http://"+host+"/", nil)
+	s := sigv4.NewSigner(id, sigv4.Credential{SecretAccessKey: secret}, nil)
+	if _, err := s.Sign(req, sigv4.SignOptions{Service: "vpc-lattice-svcs", Region: region, PayloadHash: sigv4.UnsignedPayload, AddContentSHA256Header: true}); err != nil {
+		return nil, err
+	}
+	headers := []string{"Host: " + host}
+	for _, k := range []string{"Authorization", "X-Amz-Date", "X-Amz-Content-Sha256"} {
+		headers = append(headers, k+": "+req.Header.Get(k))
+	}
+	return headers, nil
+}
+
+func shellQuote(args []string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = strconv.Quote(a)
+	}
+	return strings.Join(quoted, " ")
 }
 
 // wants reports whether -only selects the row.
@@ -213,36 +296,25 @@ func (b *bench) stopAll() {
 	b.procs = nil
 }
 
-// measure checks that url answers 200, then runs wrk against it.
-func (b *bench) measure(name, url string, headers []string) error {
-	if err := waitOK(url, headers); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
+func (b *bench) wrkCommand(url string, headers []string) []string {
 	args := append([]string{}, b.wrkArgs...)
 	for _, h := range headers {
 		args = append(args, "-H", h)
 	}
-	args = append(args, url)
-	if b.hold {
-		quoted := make([]string, len(args))
-		for i, a := range args {
-			quoted[i] = strconv.Quote(a)
-		}
-		fmt.Printf("%s:\n  wrk %s\n", name, strings.Join(quoted, " "))
-		return nil
-	}
-	out, err := exec.Command("wrk", args...).CombinedOutput()
+	return append(args, url)
+}
+
+// measure runs wrk against url once.
+func (b *bench) measure(url string, headers []string) (result, error) {
+	out, err := exec.Command("wrk", b.wrkCommand(url, headers)...).CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("wrk against %s: %v\n%s", name, err, out)
+		return result{}, fmt.Errorf("wrk: %v\n%s", err, out)
 	}
 	r, err := parseWrk(string(out))
 	if err != nil {
-		return fmt.Errorf("%s: %v\n%s", name, err, out)
+		return result{}, fmt.Errorf("%v\n%s", err, out)
 	}
-	r.name = name
-	log.Printf("%-28s %9.0f req/s  p50 %-9v p99 %-9v non-2xx %d", name, r.rps, r.p50, r.p99, r.non2xx)
-	b.results = append(b.results, r)
-	return nil
+	return r, nil
 }
 
 var (
@@ -273,32 +345,60 @@ func parseWrk(out string) (result, error) {
 	return r, nil
 }
 
+// median returns the median of the runs' values of f.
+func (r *row) median(f func(result) float64) float64 {
+	v := make([]float64, len(r.runs))
+	for i, run := range r.runs {
+		v[i] = f(run)
+	}
+	slices.Sort(v)
+	if n := len(v); n%2 == 0 {
+		return (v[n/2-1] + v[n/2]) / 2
+	}
+	return v[len(v)/2]
+}
+
 func (b *bench) report(w io.Writer) {
-	find := func(prefix string) *result {
-		for i := range b.results {
-			if strings.HasPrefix(b.results[i].name, prefix) {
-				return &b.results[i]
+	find := func(prefix string) *row {
+		for _, r := range b.rows {
+			if strings.HasPrefix(r.name, prefix) {
+				return r
 			}
 		}
 		return nil
 	}
+	rps := func(x result) float64 { return x.rps }
+	p50 := func(x result) float64 { return float64(x.p50) }
+	p99 := func(x result) float64 { return float64(x.p99) }
+	dur := func(f float64) time.Duration { return time.Duration(f).Round(10 * time.Microsecond) }
 	rp, ng := find("httputil"), find("nginx")
-	fmt.Fprintf(w, "\n| server | requests/s | p50 | p99 | × ReverseProxy | × nginx |\n|---|---|---|---|---|---|\n")
-	for _, r := range b.results {
-		ratio := func(base *result) string {
+	fmt.Fprintf(w, "\nMedians of %d rounds (wrk %s each).\n\n", b.rounds, strings.Join(b.wrkArgs, " "))
+	fmt.Fprintf(w, "| server | requests/s | p50 | p99 | p99, each round | × ReverseProxy | × nginx | p99 ÷ nginx's |\n|---|--:|--:|--:|---|--:|--:|--:|\n")
+	for _, r := range b.rows {
+		ratio := func(base *row, f func(result) float64) string {
 			if base == nil {
 				return "-"
 			}
-			return fmt.Sprintf("%.2f", r.rps/base.rps)
+			return fmt.Sprintf("%.2f", r.median(f)/base.median(f))
 		}
-		fmt.Fprintf(w, "| %s | %.0f | %v | %v | %s | %s |\n", r.name, r.rps, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), ratio(rp), ratio(ng))
+		each := make([]string, len(r.runs))
+		for i, run := range r.runs {
+			each[i] = run.p99.Round(10 * time.Microsecond).String()
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %v | %v | %s | %s | %s | %s |\n", r.name, r.median(rps), dur(r.median(p50)), dur(r.median(p99)),
+			strings.Join(each, ", "), ratio(rp, rps), ratio(ng, rps), ratio(ng, p99))
 	}
-	for _, r := range b.results {
-		if r.non2xx > 0 {
-			fmt.Fprintf(w, "\nwarning: %s answered %d requests with a status other than 2xx/3xx\n", r.name, r.non2xx)
+	for _, r := range b.rows {
+		for _, run := range r.runs {
+			if run.non2xx > 0 {
+				fmt.Fprintf(w, "\nwarning: %s answered %d requests with a status other than 2xx/3xx in a round\n", r.name, run.non2xx)
+				break
+			}
 		}
 	}
 }
+
+var waitClient = &http.Client{Timeout: 5 * time.Second}
 
 func waitOK(url string, headers []string) error {
 	deadline := time.Now().Add(20 * time.Second)
@@ -312,7 +412,7 @@ func waitOK(url string, headers []string) error {
 				req.Header.Set(k, v)
 			}
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := waitClient.Do(req)
 		if err == nil {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
@@ -353,6 +453,65 @@ func serveReverseProxy(addr, target string) {
 	log.Fatal(http.ListenAndServe(addr, httputil.NewSingleHostReverseProxy(u)))
 }
 
+// serveGoProxy is the least a Go proxy can do, built as trellis's gateway
+// is: net/http's server, and each request written on a pooled keep-alive
+// connection to the target and its answer read back on the handler's own
+// goroutine, with no checks and no headers added. Its row is the floor
+// under any proxy of that design on the machine.
+func serveGoProxy(addr, target string) {
+	type conn struct {
+		net.Conn
+		br *bufio.Reader
+		bw *bufio.Writer
+	}
+	idle := make(chan *conn, 1024)
+	log.Fatal(http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var c *conn
+		select {
+		case c = <-idle:
+		default:
+			nc, err := net.Dial("tcp", target)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			c = &conn{Conn: nc, br: bufio.NewReader(nc), bw: bufio.NewWriter(nc)}
+		}
+		out := &http.Request{Method: r.Method, URL: &url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery},
+			Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: r.Header, Host: r.Host}
+		err := out.Write(c.bw)
+		if err == nil {
+			err = c.bw.Flush()
+		}
+		if err != nil {
+			c.Close()
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		resp, err := http.ReadResponse(c.br, out)
+		if err != nil {
+			c.Close()
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		_, err = io.Copy(w, resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.Close {
+			c.Close()
+			return
+		}
+		select {
+		case idle <- c:
+		default:
+			c.Close()
+		}
+	})))
+}
+
 func (b *bench) nginxConfig(addr, target string) (string, error) {
 	conf := fmt.Sprintf(`worker_processes auto;
 daemon off;
@@ -378,15 +537,15 @@ http {
 
 // startTrellis builds and starts trellis serve with one ingress, configures
 // a service in front of the target through the VPC Lattice API, and returns
-// the ingress address and the headers of a signed request to the service.
-func (b *bench) startTrellis(target string) (string, []string, error) {
+// the ingress address, the administrator's key and the service's name.
+func (b *bench) startTrellis(target string) (ingressAddr, id, secret, host string, err error) {
 	bin := b.trellisBin
 	if bin == "" {
 		bin = filepath.Join(b.work, "trellis")
 		build := exec.Command("go", "build", "-o", bin, "./cmd/trellis")
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
-			return "", nil, fmt.Errorf("building trellis (run loadbench from the repository root): %w", err)
+			return "", "", "", "", fmt.Errorf("building trellis (run loadbench from the repository root): %w", err)
 		}
 	}
 	control, ingress := freeAddr(), freeAddr()
@@ -395,29 +554,18 @@ func (b *bench) startTrellis(target string) (string, []string, error) {
 	cfg := fmt.Sprintf("data: %s\nlisten: %s\nregion: %s\naccount: %q\ngateway:\n  ingress:\n    - listen: %s\n      vpc: %s\n      listenerPort: 80\n",
 		data, control, region, account, ingress, vpcID)
 	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
-		return "", nil, err
+		return "", "", "", "", err
 	}
 	if err := b.start("trellis", bin, "serve", "--config", conf); err != nil {
-		return "", nil, err
+		return "", "", "", "", err
 	}
-	id, secret, err := waitCredentials(filepath.Join(data, "admin-credentials"))
-	if err != nil {
-		return "", nil, err
+	if id, secret, err = waitCredentials(filepath.Join(data, "admin-credentials")); err != nil {
+		return "", "", "", "", err
 	}
-	host, err := configureService(control, id, secret, target)
-	if err != nil {
-		return "", nil, fmt.Errorf("configuring trellis: %w", err)
+	if host, err = configureService(control, id, secret, target); err != nil {
+		return "", "", "", "", fmt.Errorf("configuring trellis: %w", err)
 	}
-	req, _ := http.NewRequest("GET", "http://"+host+"/", nil)
-	s := sigv4.NewSigner(id, sigv4.Credential{SecretAccessKey: secret}, nil)
-	if _, err := s.Sign(req, sigv4.SignOptions{Service: "vpc-lattice-svcs", Region: region, PayloadHash: sigv4.UnsignedPayload, AddContentSHA256Header: true}); err != nil {
-		return "", nil, err
-	}
-	headers := []string{"Host: " + host}
-	for _, k := range []string{"Authorization", "X-Amz-Date", "X-Amz-Content-Sha256"} {
-		headers = append(headers, k+": "+req.Header.Get(k))
-	}
-	return ingress, headers, nil
+	return ingress, id, secret, host, nil
 }
 
 func waitCredentials(path string) (id, secret string, err error) {
