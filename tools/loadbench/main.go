@@ -44,16 +44,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/vpclattice"
-	"github.com/aws/aws-sdk-go-v2/service/vpclattice/types"
 
+	"github.com/trellisproject/trellis/internal/liveserve"
 	"github.com/trellisproject/trellis/sigv4"
-)
-
-const (
-	region  = "us-east-1"
-	account = "000000000000"
-	vpcID   = "vpc-0123456789abcdef0"
 )
 
 func main() {
@@ -138,7 +131,7 @@ func (b *bench) run() error {
 	if err != nil {
 		return err
 	}
-	targetAddr := freeAddr()
+	targetAddr := mustFreeAddr()
 	if err := b.start("target", self, "target", targetAddr); err != nil {
 		return err
 	}
@@ -146,14 +139,14 @@ func (b *bench) run() error {
 		b.add("bare Go target", targetAddr)
 	}
 	if b.wants("reverseproxy") {
-		addr := freeAddr()
+		addr := mustFreeAddr()
 		if err := b.start("reverseproxy", self, "reverseproxy", addr, targetAddr); err != nil {
 			return err
 		}
 		b.add("httputil.ReverseProxy", addr)
 	}
 	if b.wants("goproxy") {
-		addr := freeAddr()
+		addr := mustFreeAddr()
 		if err := b.start("goproxy", self, "goproxy", addr, targetAddr); err != nil {
 			return err
 		}
@@ -162,7 +155,7 @@ func (b *bench) run() error {
 	if nginx, err := exec.LookPath("nginx"); err != nil {
 		log.Print("nginx is not installed (apt-get install nginx-light): its row is left out")
 	} else if b.wants("nginx") {
-		addr := freeAddr()
+		addr := mustFreeAddr()
 		conf, err := b.nginxConfig(addr, targetAddr)
 		if err != nil {
 			return err
@@ -238,7 +231,7 @@ func (b *bench) add(name, addr string) {
 func signedHeaders(id, secret, host string) ([]string, error) {
 	req, _ := http.NewRequest("GET", "http://"+host+"/", nil)
 	s := sigv4.NewSigner(id, sigv4.Credential{SecretAccessKey: secret}, nil)
-	if _, err := s.Sign(req, sigv4.SignOptions{Service: "vpc-lattice-svcs", Region: region, PayloadHash: sigv4.UnsignedPayload, AddContentSHA256Header: true}); err != nil {
+	if _, err := s.Sign(req, sigv4.SignOptions{Service: "vpc-lattice-svcs", Region: liveserve.Region, PayloadHash: sigv4.UnsignedPayload, AddContentSHA256Header: true}); err != nil {
 		return nil, err
 	}
 	headers := []string{"Host: " + host}
@@ -428,13 +421,13 @@ func waitOK(url string, headers []string) error {
 	}
 }
 
-func freeAddr() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// mustFreeAddr returns a free loopback address or ends the run.
+func mustFreeAddr() string {
+	addr, err := liveserve.FreeAddr()
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return addr
 }
 
 // serveTarget is the bare target: a small fixed answer.
@@ -542,101 +535,27 @@ func (b *bench) startTrellis(target string) (ingressAddr, id, secret, host strin
 	bin := b.trellisBin
 	if bin == "" {
 		bin = filepath.Join(b.work, "trellis")
-		build := exec.Command("go", "build", "-o", bin, "./cmd/trellis")
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			return "", "", "", "", fmt.Errorf("building trellis (run loadbench from the repository root): %w", err)
+		if err := liveserve.Build(bin); err != nil {
+			return "", "", "", "", err
 		}
 	}
-	control, ingress := freeAddr(), freeAddr()
+	control, ingress := mustFreeAddr(), mustFreeAddr()
 	data := filepath.Join(b.work, "data")
 	conf := filepath.Join(b.work, "trellis.yaml")
 	cfg := fmt.Sprintf("data: %s\nlisten: %s\nregion: %s\naccount: %q\ngateway:\n  ingress:\n    - listen: %s\n      vpc: %s\n      listenerPort: 80\n",
-		data, control, region, account, ingress, vpcID)
+		data, control, liveserve.Region, liveserve.Account, ingress, liveserve.VPC)
 	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
 		return "", "", "", "", err
 	}
 	if err := b.start("trellis", bin, "serve", "--config", conf); err != nil {
 		return "", "", "", "", err
 	}
-	if id, secret, err = waitCredentials(filepath.Join(data, "admin-credentials")); err != nil {
+	if id, secret, err = liveserve.WaitCredentials(data); err != nil {
 		return "", "", "", "", err
 	}
-	if host, err = configureService(control, id, secret, target); err != nil {
+	svc, err := liveserve.ConfigureService(context.Background(), liveserve.Client(control, id, secret), "bench", target)
+	if err != nil {
 		return "", "", "", "", fmt.Errorf("configuring trellis: %w", err)
 	}
-	return ingress, id, secret, host, nil
-}
-
-func waitCredentials(path string) (id, secret string, err error) {
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		f, err := os.Open(path)
-		if err == nil {
-			sc := bufio.NewScanner(f)
-			for sc.Scan() {
-				k, v, _ := strings.Cut(sc.Text(), "=")
-				switch strings.TrimSpace(k) {
-				case "aws_access_key_id":
-					id = strings.TrimSpace(v)
-				case "aws_secret_access_key":
-					secret = strings.TrimSpace(v)
-				}
-			}
-			f.Close()
-			if id != "" && secret != "" {
-				return id, secret, nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return "", "", fmt.Errorf("trellis did not write %s", path)
-}
-
-// configureService creates, through the VPC Lattice API, a service network
-// and a service (both AWS_IAM, with auth policies that allow the account's
-// principals), an HTTP listener forwarding to an IP target group with the
-// target, and the associations; it returns the service's DNS name.
-func configureService(control, id, secret, target string) (string, error) {
-	ctx := context.Background()
-	c := vpclattice.New(vpclattice.Options{BaseEndpoint: aws.String("http://" + control), Region: region,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, nil
-		})})
-	host, portStr, _ := net.SplitHostPort(target)
-	port, _ := strconv.Atoi(portStr)
-	policy := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"vpc-lattice-svcs:Invoke","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalAccount":"%s"}}}]}`, account)
-
-	sn, err := c.CreateServiceNetwork(ctx, &vpclattice.CreateServiceNetworkInput{Name: aws.String("bench"), AuthType: types.AuthTypeAwsIam})
-	if err != nil {
-		return "", err
-	}
-	svc, err := c.CreateService(ctx, &vpclattice.CreateServiceInput{Name: aws.String("target"), AuthType: types.AuthTypeAwsIam})
-	if err != nil {
-		return "", err
-	}
-	for _, res := range []*string{sn.Id, svc.Id} {
-		if _, err := c.PutAuthPolicy(ctx, &vpclattice.PutAuthPolicyInput{ResourceIdentifier: res, Policy: aws.String(policy)}); err != nil {
-			return "", err
-		}
-	}
-	tg, err := c.CreateTargetGroup(ctx, &vpclattice.CreateTargetGroupInput{Name: aws.String("target"), Type: types.TargetGroupTypeIp,
-		Config: &types.TargetGroupConfig{Port: aws.Int32(int32(port)), Protocol: types.TargetGroupProtocolHttp, VpcIdentifier: aws.String(vpcID)}})
-	if err != nil {
-		return "", err
-	}
-	if _, err := c.RegisterTargets(ctx, &vpclattice.RegisterTargetsInput{TargetGroupIdentifier: tg.Id, Targets: []types.Target{{Id: aws.String(host), Port: aws.Int32(int32(port))}}}); err != nil {
-		return "", err
-	}
-	if _, err := c.CreateListener(ctx, &vpclattice.CreateListenerInput{ServiceIdentifier: svc.Id, Name: aws.String("http"), Protocol: types.ListenerProtocolHttp, Port: aws.Int32(80),
-		DefaultAction: &types.RuleActionMemberForward{Value: types.ForwardAction{TargetGroups: []types.WeightedTargetGroup{{TargetGroupIdentifier: tg.Id, Weight: aws.Int32(1)}}}}}); err != nil {
-		return "", err
-	}
-	if _, err := c.CreateServiceNetworkServiceAssociation(ctx, &vpclattice.CreateServiceNetworkServiceAssociationInput{ServiceNetworkIdentifier: sn.Id, ServiceIdentifier: svc.Id}); err != nil {
-		return "", err
-	}
-	if _, err := c.CreateServiceNetworkVpcAssociation(ctx, &vpclattice.CreateServiceNetworkVpcAssociationInput{ServiceNetworkIdentifier: sn.Id, VpcIdentifier: aws.String(vpcID)}); err != nil {
-		return "", err
-	}
-	return aws.ToString(svc.DnsEntry.DomainName), nil
+	return ingress, id, secret, aws.ToString(svc.DnsEntry.DomainName), nil
 }

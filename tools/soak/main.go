@@ -50,15 +50,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/vpclattice"
-	"github.com/aws/aws-sdk-go-v2/service/vpclattice/types"
 
+	"github.com/trellisproject/trellis/internal/liveserve"
 	"github.com/trellisproject/trellis/sigv4"
-)
-
-const (
-	region  = "us-east-1"
-	account = "000000000000"
-	vpcID   = "vpc-0123456789abcdef0"
 )
 
 func main() {
@@ -111,16 +105,19 @@ func run(work string, o options) error {
 	}))
 
 	bin := filepath.Join(work, "trellis")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/trellis")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("building trellis (run soak from the repository root): %w", err)
+	if err := liveserve.Build(bin); err != nil {
+		return err
 	}
-	control, ingress, metrics := freeAddr(), freeAddr(), freeAddr()
+	var control, ingress, metrics string
+	for _, addr := range []*string{&control, &ingress, &metrics} {
+		if *addr, err = liveserve.FreeAddr(); err != nil {
+			return err
+		}
+	}
 	data := filepath.Join(work, "data")
 	conf := filepath.Join(work, "trellis.yaml")
 	cfg := fmt.Sprintf("data: %s\nlisten: %s\nregion: %s\naccount: %q\ngateway:\n  accessLogDir: %s\n  metricsListen: %s\n  ingress:\n    - listen: %s\n      vpc: %s\n      listenerPort: 80\n",
-		data, control, region, account, filepath.Join(work, "access-logs"), metrics, ingress, vpcID)
+		data, control, liveserve.Region, liveserve.Account, filepath.Join(work, "access-logs"), metrics, ingress, liveserve.VPC)
 	if err := os.WriteFile(conf, []byte(cfg), 0o600); err != nil {
 		return err
 	}
@@ -145,15 +142,12 @@ func run(work string, o options) error {
 			<-done
 		}
 	}()
-	id, secret, err := waitCredentials(filepath.Join(data, "admin-credentials"))
+	id, secret, err := liveserve.WaitCredentials(data)
 	if err != nil {
 		return err
 	}
-	c := vpclattice.New(vpclattice.Options{BaseEndpoint: aws.String("http://" + control), Region: region,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, nil
-		})})
-	svc, err := configure(c, target.Addr().String())
+	c := liveserve.Client(control, id, secret)
+	svc, err := liveserve.ConfigureService(context.Background(), c, "soak", target.Addr().String())
 	if err != nil {
 		return fmt.Errorf("configuring trellis: %w", err)
 	}
@@ -325,7 +319,7 @@ func (l *load) call(hc *http.Client, signer *sigv4.Signer, signed bool) (time.Du
 	want := http.StatusForbidden
 	if signed {
 		want = http.StatusOK
-		if _, err := signer.Sign(req, sigv4.SignOptions{Service: "vpc-lattice-svcs", Region: region, PayloadHash: sigv4.UnsignedPayload, AddContentSHA256Header: true}); err != nil {
+		if _, err := signer.Sign(req, sigv4.SignOptions{Service: "vpc-lattice-svcs", Region: liveserve.Region, PayloadHash: sigv4.UnsignedPayload, AddContentSHA256Header: true}); err != nil {
 			return 0, err
 		}
 	}
@@ -414,7 +408,7 @@ func (l *load) hold(ctx context.Context, signed bool, every, offset time.Duratio
 			req, _ := http.NewRequest("GET", "http://"+l.ingress+"/held", nil)
 			req.Host = l.host
 			if signed {
-				if _, err := signer.Sign(req, sigv4.SignOptions{Service: "vpc-lattice-svcs", Region: region, PayloadHash: sigv4.UnsignedPayload, AddContentSHA256Header: true}); err != nil {
+				if _, err := signer.Sign(req, sigv4.SignOptions{Service: "vpc-lattice-svcs", Region: liveserve.Region, PayloadHash: sigv4.UnsignedPayload, AddContentSHA256Header: true}); err != nil {
 					log.Fatal(err)
 				}
 			}
@@ -484,70 +478,10 @@ func (l *load) waitAllowed() error {
 	}
 }
 
-// authPolicy allows the account's principals and nobody else; n only
-// changes the statement ID, so every version is equivalent.
-func authPolicy(n int) string {
-	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"soak%d","Effect":"Allow","Principal":"*","Action":"vpc-lattice-svcs:Invoke","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalAccount":"%s"}}}]}`, n, account)
-}
-
-// configure creates a service network and a service (both AWS_IAM) in
-// front of target, with the VPC associated.
-func configure(c *vpclattice.Client, target string) (*vpclattice.CreateServiceOutput, error) {
-	ctx := context.Background()
-	host, portStr, _ := net.SplitHostPort(target)
-	port, _ := strconv.Atoi(portStr)
-	sn, err := c.CreateServiceNetwork(ctx, &vpclattice.CreateServiceNetworkInput{Name: aws.String("soak"), AuthType: types.AuthTypeAwsIam})
-	if err != nil {
-		return nil, err
-	}
-	svc, err := c.CreateService(ctx, &vpclattice.CreateServiceInput{Name: aws.String("soak"), AuthType: types.AuthTypeAwsIam})
-	if err != nil {
-		return nil, err
-	}
-	steps := []func() error{
-		func() error {
-			_, err := c.PutAuthPolicy(ctx, &vpclattice.PutAuthPolicyInput{ResourceIdentifier: sn.Id, Policy: aws.String(authPolicy(0))})
-			return err
-		},
-		func() error {
-			_, err := c.PutAuthPolicy(ctx, &vpclattice.PutAuthPolicyInput{ResourceIdentifier: svc.Id, Policy: aws.String(authPolicy(0))})
-			return err
-		},
-		func() error {
-			tg, err := c.CreateTargetGroup(ctx, &vpclattice.CreateTargetGroupInput{Name: aws.String("soak"), Type: types.TargetGroupTypeIp,
-				Config: &types.TargetGroupConfig{Port: aws.Int32(int32(port)), Protocol: types.TargetGroupProtocolHttp, VpcIdentifier: aws.String(vpcID)}})
-			if err != nil {
-				return err
-			}
-			if _, err := c.RegisterTargets(ctx, &vpclattice.RegisterTargetsInput{TargetGroupIdentifier: tg.Id,
-				Targets: []types.Target{{Id: aws.String(host), Port: aws.Int32(int32(port))}}}); err != nil {
-				return err
-			}
-			_, err = c.CreateListener(ctx, &vpclattice.CreateListenerInput{ServiceIdentifier: svc.Id, Name: aws.String("http"), Protocol: types.ListenerProtocolHttp, Port: aws.Int32(80),
-				DefaultAction: &types.RuleActionMemberForward{Value: types.ForwardAction{TargetGroups: []types.WeightedTargetGroup{{TargetGroupIdentifier: tg.Id, Weight: aws.Int32(1)}}}}})
-			return err
-		},
-		func() error {
-			_, err := c.CreateServiceNetworkServiceAssociation(ctx, &vpclattice.CreateServiceNetworkServiceAssociationInput{ServiceNetworkIdentifier: sn.Id, ServiceIdentifier: svc.Id})
-			return err
-		},
-		func() error {
-			_, err := c.CreateServiceNetworkVpcAssociation(ctx, &vpclattice.CreateServiceNetworkVpcAssociationInput{ServiceNetworkIdentifier: sn.Id, VpcIdentifier: aws.String(vpcID)})
-			return err
-		},
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return nil, err
-		}
-	}
-	return svc, nil
-}
-
 // reconfigure makes change number n: an equivalent auth policy and a new
 // tag value on the service.
 func reconfigure(ctx context.Context, c *vpclattice.Client, svc *vpclattice.CreateServiceOutput, n int) error {
-	if _, err := c.PutAuthPolicy(ctx, &vpclattice.PutAuthPolicyInput{ResourceIdentifier: svc.Id, Policy: aws.String(authPolicy(n + 1))}); err != nil {
+	if _, err := c.PutAuthPolicy(ctx, &vpclattice.PutAuthPolicyInput{ResourceIdentifier: svc.Id, Policy: aws.String(liveserve.AccountPolicy("soak" + strconv.Itoa(n+1)))}); err != nil {
 		return err
 	}
 	_, err := c.TagResource(ctx, &vpclattice.TagResourceInput{ResourceArn: svc.Arn, Tags: map[string]string{"soak-change": strconv.Itoa(n)}})
@@ -597,34 +531,3 @@ func percentile(d []time.Duration, p float64) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-func freeAddr() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func waitCredentials(path string) (id, secret string, err error) {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(path); err == nil {
-			for line := range strings.SplitSeq(string(b), "\n") {
-				k, v, _ := strings.Cut(line, "=")
-				switch strings.TrimSpace(k) {
-				case "aws_access_key_id":
-					id = strings.TrimSpace(v)
-				case "aws_secret_access_key":
-					secret = strings.TrimSpace(v)
-				}
-			}
-			if id != "" && secret != "" {
-				return id, secret, nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return "", "", fmt.Errorf("trellis did not write %s", path)
-}
