@@ -24,7 +24,7 @@ import (
 // rawTarget is a target on a loopback port that reads each request and
 // then does what serve says with the raw connection. Its connections are
 // closed when the test ends.
-func rawTarget(t *testing.T, serve func(c net.Conn, stop <-chan struct{})) netip.AddrPort {
+func rawTarget(t testing.TB, serve func(c net.Conn, stop <-chan struct{})) netip.AddrPort {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
