@@ -54,6 +54,19 @@ func (b *benchPool) Put(buf []byte) { b.p.Put(&buf) }
 var benchIngress = gateway.Ingress{Listen: "127.0.0.1:80", VPC: vpcMain, VPCOwner: lt.Account,
 	SourceMap: []gateway.AddressMap{{From: netip.MustParsePrefix("127.199.0.0/16"), To: netip.MustParsePrefix("10.199.0.0/16")}}}
 
+// benchHandler returns the handler of benchIngress on a gateway with cfg.
+func benchHandler(b *testing.B, cfg gateway.Config) http.Handler {
+	g, err := gateway.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := g.Handler(benchIngress)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return h
+}
+
 // benchRequest returns the benchmarks' request: a GET to the secure
 // service signed with SigV4 (UNSIGNED-PAYLOAD) by alice, as the server
 // receives it.
@@ -75,14 +88,7 @@ func benchRequest(b *testing.B) *http.Request {
 // rewrite headers, proxy) with a bare httputil.ReverseProxy, in one run.
 func BenchmarkProxy(b *testing.B) {
 	state := labState(b, map[string]*atomic.Int64{"alpha": {}, "beta": {}, "gamma": {}})
-	g, err := gateway.New(gateway.Config{Region: region, State: func() *snapshot.State { return state }, Transport: stubTransport{}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	h, err := g.Handler(benchIngress)
-	if err != nil {
-		b.Fatal(err)
-	}
+	h := benchHandler(b, gateway.Config{Region: region, State: func() *snapshot.State { return state }, Transport: stubTransport{}})
 	signed := benchRequest(b)
 	target := &url.URL{Scheme: "http", Host: "127.0.0.1:9"}
 	bare := &httputil.ReverseProxy{Transport: stubTransport{}, Rewrite: func(pr *httputil.ProxyRequest) {
@@ -163,14 +169,7 @@ func BenchmarkProxyLoopback(b *testing.B) {
 	w.AuthPolicy(svc.Meta, securePolicy)
 	w.Listener(svc, 80, lt.Forward([]*model.TargetGroup{w.TargetGroup(lt.Account, "canned", target)}))
 	state := &snapshot.State{Lattice: w.Build(), Identity: lt.Identities(b, time.Now().Add(-time.Hour))}
-	g, err := gateway.New(gateway.Config{Region: region, State: func() *snapshot.State { return state }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	h, err := g.Handler(benchIngress)
-	if err != nil {
-		b.Fatal(err)
-	}
+	h := benchHandler(b, gateway.Config{Region: region, State: func() *snapshot.State { return state }})
 	signed := benchRequest(b)
 	tr := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}
 	b.Cleanup(tr.CloseIdleConnections)
