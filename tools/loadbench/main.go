@@ -40,6 +40,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -59,7 +60,11 @@ func main() {
 			serveReverseProxy(os.Args[2], os.Args[3])
 			return
 		case "goproxy":
-			serveGoProxy(os.Args[2], os.Args[3])
+			work, err := time.ParseDuration(os.Args[4])
+			if err != nil {
+				log.Fatal(err)
+			}
+			serveGoProxy(os.Args[2], os.Args[3], work)
 			return
 		}
 	}
@@ -72,6 +77,7 @@ func main() {
 		only        = flag.String("only", "", "run only these rows, comma-separated: target, reverseproxy, goproxy, nginx, trellis")
 		trellisEnv  = flag.String("trellis-env", "", "extra environment for the trellis process, such as GOGC=200 (space-separated)")
 		trellisBin  = flag.String("trellis-bin", "", "run this trellis binary instead of building ./cmd/trellis (to compare two builds)")
+		goproxyWork = flag.Duration("goproxy-work", 0, "busy work the minimal Go proxy does per request, such as 10µs (to see how its p99 grows with the cost of a request)")
 		hold        = flag.Bool("hold", false, "start the servers, print the wrk command for each and wait for Ctrl-C instead of measuring (for profiling)")
 	)
 	flag.Usage = func() {
@@ -92,7 +98,7 @@ func main() {
 	if !*keep {
 		defer os.RemoveAll(work)
 	}
-	b := &bench{work: work, only: *only, hold: *hold, rounds: *rounds, trellisBin: *trellisBin, trellisEnv: strings.Fields(*trellisEnv),
+	b := &bench{work: work, only: *only, hold: *hold, rounds: *rounds, goproxyWork: *goproxyWork, trellisBin: *trellisBin, trellisEnv: strings.Fields(*trellisEnv),
 		wrkArgs: []string{"-t", strconv.Itoa(*threads), "-c", strconv.Itoa(*connections), "-d", duration.String(), "--latency"}}
 	defer b.stopAll()
 	if err := b.run(); err != nil {
@@ -102,15 +108,17 @@ func main() {
 }
 
 type bench struct {
-	work       string
-	only       string
-	hold       bool
-	rounds     int
-	trellisBin string
-	trellisEnv []string
-	wrkArgs    []string
-	procs      []*exec.Cmd
-	rows       []*row
+	work   string
+	only   string
+	hold   bool
+	rounds int
+	// goproxyWork is the busy work per request of the minimal Go proxy.
+	goproxyWork time.Duration
+	trellisBin  string
+	trellisEnv  []string
+	wrkArgs     []string
+	procs       []*exec.Cmd
+	rows        []*row
 }
 
 // A row is one server under test and its measurements, one per round.
@@ -147,10 +155,14 @@ func (b *bench) run() error {
 	}
 	if b.wants("goproxy") {
 		addr := mustFreeAddr()
-		if err := b.start("goproxy", self, "goproxy", addr, targetAddr); err != nil {
+		if err := b.start("goproxy", self, "goproxy", addr, targetAddr, b.goproxyWork.String()); err != nil {
 			return err
 		}
-		b.add("minimal Go proxy", addr)
+		name := "minimal Go proxy"
+		if b.goproxyWork > 0 {
+			name += fmt.Sprintf(", %v of work", b.goproxyWork)
+		}
+		b.add(name, addr)
 	}
 	if nginx, err := exec.LookPath("nginx"); err != nil {
 		log.Print("nginx is not installed (apt-get install nginx-light): its row is left out")
@@ -450,8 +462,9 @@ func serveReverseProxy(addr, target string) {
 // is: net/http's server, and each request written on a pooled keep-alive
 // connection to the target and its answer read back on the handler's own
 // goroutine, with no checks and no headers added. Its row is the floor
-// under any proxy of that design on the machine.
-func serveGoProxy(addr, target string) {
+// under any proxy of that design on the machine. work is busy work done
+// for each request, standing for what a real proxy decides.
+func serveGoProxy(addr, target string, work time.Duration) {
 	type conn struct {
 		net.Conn
 		br *bufio.Reader
@@ -459,6 +472,9 @@ func serveGoProxy(addr, target string) {
 	}
 	idle := make(chan *conn, 1024)
 	log.Fatal(http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if work > 0 {
+			busy(work)
+		}
 		var c *conn
 		select {
 		case c = <-idle:
@@ -503,6 +519,20 @@ func serveGoProxy(addr, target string) {
 			c.Close()
 		}
 	})))
+}
+
+// busyState keeps busy's arithmetic from being optimised away.
+var busyState atomic.Uint64
+
+// busy computes for d of wall-clock time.
+func busy(d time.Duration) {
+	x := busyState.Load() | 1
+	for start := time.Now(); time.Since(start) < d; {
+		for range 64 {
+			x = x*6364136223846793005 + 1442695040888963407
+		}
+	}
+	busyState.Store(x)
 }
 
 func (b *bench) nginxConfig(addr, target string) (string, error) {
