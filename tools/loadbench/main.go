@@ -22,6 +22,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -125,13 +126,17 @@ type bench struct {
 type row struct {
 	name string
 	url  string
+	pid  int // the server's process, whose CPU time (and its children's) is counted
 	runs []result
 }
 
 type result struct {
 	rps      float64
+	requests int
 	p50, p99 time.Duration
-	non2xx   int
+	// cpu is the server's CPU time (user and system) per request.
+	cpu    time.Duration
+	non2xx int
 }
 
 func (b *bench) run() error {
@@ -140,29 +145,32 @@ func (b *bench) run() error {
 		return err
 	}
 	targetAddr := mustFreeAddr()
-	if err := b.start("target", self, "target", targetAddr); err != nil {
+	target, err := b.start("target", self, "target", targetAddr)
+	if err != nil {
 		return err
 	}
 	if b.wants("target") {
-		b.add("bare Go target", targetAddr)
+		b.add("bare Go target", targetAddr, target)
 	}
 	if b.wants("reverseproxy") {
 		addr := mustFreeAddr()
-		if err := b.start("reverseproxy", self, "reverseproxy", addr, targetAddr); err != nil {
+		cmd, err := b.start("reverseproxy", self, "reverseproxy", addr, targetAddr)
+		if err != nil {
 			return err
 		}
-		b.add("httputil.ReverseProxy", addr)
+		b.add("httputil.ReverseProxy", addr, cmd)
 	}
 	if b.wants("goproxy") {
 		addr := mustFreeAddr()
-		if err := b.start("goproxy", self, "goproxy", addr, targetAddr, b.goproxyWork.String()); err != nil {
+		cmd, err := b.start("goproxy", self, "goproxy", addr, targetAddr, b.goproxyWork.String())
+		if err != nil {
 			return err
 		}
 		name := "minimal Go proxy"
 		if b.goproxyWork > 0 {
 			name += fmt.Sprintf(", %v of work", b.goproxyWork)
 		}
-		b.add(name, addr)
+		b.add(name, addr, cmd)
 	}
 	if nginx, err := exec.LookPath("nginx"); err != nil {
 		log.Print("nginx is not installed (apt-get install nginx-light): its row is left out")
@@ -172,10 +180,11 @@ func (b *bench) run() error {
 		if err != nil {
 			return err
 		}
-		if err := b.start("nginx", nginx, "-c", conf, "-p", b.work); err != nil {
+		cmd, err := b.start("nginx", nginx, "-c", conf, "-p", b.work)
+		if err != nil {
 			return err
 		}
-		b.add("nginx proxy_pass", addr)
+		b.add("nginx proxy_pass", addr, cmd)
 	}
 	// Every row gets the same request: a GET signed with SigV4 for
 	// vpc-lattice-svcs. Only trellis checks the signature; the others
@@ -185,12 +194,12 @@ func (b *bench) run() error {
 		return signedHeaders("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "target-0123456789abcdef0.7d67968.vpc-lattice-svcs.us-east-1.on.aws")
 	}
 	if b.wants("trellis") {
-		ingress, id, secret, host, err := b.startTrellis(targetAddr)
+		cmd, ingress, id, secret, host, err := b.startTrellis(targetAddr)
 		if err != nil {
 			return err
 		}
 		sign = func() ([]string, error) { return signedHeaders(id, secret, host) }
-		b.add("trellis, AWS_IAM, SigV4", ingress)
+		b.add("trellis, AWS_IAM, SigV4", ingress, cmd)
 	}
 	if len(b.rows) == 0 {
 		return fmt.Errorf("-only %q selects no row", b.only)
@@ -222,11 +231,11 @@ func (b *bench) run() error {
 			return err
 		}
 		for _, r := range b.rows {
-			res, err := b.measure(r.url, headers)
+			res, err := b.measure(r, headers)
 			if err != nil {
 				return fmt.Errorf("%s: %w", r.name, err)
 			}
-			log.Printf("round %d/%d  %-26s %9.0f req/s  p50 %-9v p99 %-9v non-2xx %d", round, b.rounds, r.name, res.rps, res.p50, res.p99, res.non2xx)
+			log.Printf("round %d/%d  %-26s %9.0f req/s  p50 %-9v p99 %-9v CPU %v/request  non-2xx %d", round, b.rounds, r.name, res.rps, res.p50, res.p99, res.cpu, res.non2xx)
 			r.runs = append(r.runs, res)
 		}
 	}
@@ -234,8 +243,8 @@ func (b *bench) run() error {
 	return nil
 }
 
-func (b *bench) add(name, addr string) {
-	b.rows = append(b.rows, &row{name: name, url: "http://" + addr + "/"})
+func (b *bench) add(name, addr string, cmd *exec.Cmd) {
+	b.rows = append(b.rows, &row{name: name, url: "http://" + addr + "/", pid: cmd.Process.Pid})
 }
 
 // signedHeaders returns the headers of a GET to host signed with SigV4 for
@@ -268,21 +277,21 @@ func (b *bench) wants(row string) bool {
 
 // start runs a server process and waits until its address accepts
 // connections.
-func (b *bench) start(name, bin string, args ...string) error {
+func (b *bench) start(name, bin string, args ...string) (*exec.Cmd, error) {
 	cmd := exec.Command(bin, args...)
 	if name == "trellis" {
 		cmd.Env = append(os.Environ(), b.trellisEnv...)
 	}
 	logFile, err := os.Create(filepath.Join(b.work, name+".log"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting %s: %w", name, err)
+		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
 	b.procs = append(b.procs, cmd)
-	return nil
+	return cmd, nil
 }
 
 func (b *bench) stopAll() {
@@ -309,23 +318,74 @@ func (b *bench) wrkCommand(url string, headers []string) []string {
 	return append(args, url)
 }
 
-// measure runs wrk against url once.
-func (b *bench) measure(url string, headers []string) (result, error) {
-	out, err := exec.Command("wrk", b.wrkCommand(url, headers)...).CombinedOutput()
+// measure runs wrk against a row's server once, and reads how much CPU
+// time the server's processes used meanwhile.
+func (b *bench) measure(r *row, headers []string) (result, error) {
+	before, err := cpuTime(r.pid)
+	if err != nil {
+		return result{}, err
+	}
+	out, err := exec.Command("wrk", b.wrkCommand(r.url, headers)...).CombinedOutput()
 	if err != nil {
 		return result{}, fmt.Errorf("wrk: %v\n%s", err, out)
 	}
-	r, err := parseWrk(string(out))
+	after, err := cpuTime(r.pid)
+	if err != nil {
+		return result{}, err
+	}
+	res, err := parseWrk(string(out))
 	if err != nil {
 		return result{}, fmt.Errorf("%v\n%s", err, out)
 	}
-	return r, nil
+	if res.requests > 0 {
+		res.cpu = (after - before) / time.Duration(res.requests)
+	}
+	return res, nil
+}
+
+// clockTick is the unit of the CPU times in /proc/PID/stat (USER_HZ,
+// 100 on Linux).
+const clockTick = 10 * time.Millisecond
+
+// cpuTime returns the user and system CPU time of process pid and of its
+// children (nginx's workers), from /proc.
+func cpuTime(pid int) (time.Duration, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, fmt.Errorf("reading CPU times (Linux only): %w", err)
+	}
+	var total time.Duration
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// The command name, in parentheses, may hold spaces: the fields
+		// that follow it are counted from its closing parenthesis.
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		if p != pid && ppid != pid {
+			continue
+		}
+		utime, _ := strconv.ParseInt(f[11], 10, 64)
+		stime, _ := strconv.ParseInt(f[12], 10, 64)
+		total += time.Duration(utime+stime) * clockTick
+	}
+	return total, nil
 }
 
 var (
-	rpsLine    = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
-	latLine    = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
-	non2xxLine = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
+	requestsLine = regexp.MustCompile(`(\d+) requests in`)
+	rpsLine      = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	latLine      = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
+	non2xxLine   = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
 )
 
 func parseWrk(out string) (result, error) {
@@ -335,6 +395,9 @@ func parseWrk(out string) (result, error) {
 		return r, errors.New("no Requests/sec in wrk's output")
 	}
 	r.rps, _ = strconv.ParseFloat(m[1], 64)
+	if m := requestsLine.FindStringSubmatch(out); m != nil {
+		r.requests, _ = strconv.Atoi(m[1])
+	}
 	for _, l := range latLine.FindAllStringSubmatch(out, -1) {
 		v, _ := strconv.ParseFloat(l[2], 64)
 		d := time.Duration(v * float64(map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[l[3]]))
@@ -378,7 +441,8 @@ func (b *bench) report(w io.Writer) {
 	dur := func(f float64) time.Duration { return time.Duration(f).Round(10 * time.Microsecond) }
 	rp, ng := find("httputil"), find("nginx")
 	fmt.Fprintf(w, "\nMedians of %d rounds (wrk %s each).\n\n", b.rounds, strings.Join(b.wrkArgs, " "))
-	fmt.Fprintf(w, "| server | requests/s | p50 | p99 | p99, each round | × ReverseProxy | × nginx | p99 ÷ nginx's |\n|---|--:|--:|--:|---|--:|--:|--:|\n")
+	cpu := func(x result) float64 { return float64(x.cpu) }
+	fmt.Fprintf(w, "| server | requests/s | p50 | p99 | p99, each round | CPU per request | × ReverseProxy | × nginx | p99 ÷ nginx's |\n|---|--:|--:|--:|---|--:|--:|--:|--:|\n")
 	for _, r := range b.rows {
 		ratio := func(base *row, f func(result) float64) string {
 			if base == nil {
@@ -390,8 +454,8 @@ func (b *bench) report(w io.Writer) {
 		for i, run := range r.runs {
 			each[i] = run.p99.Round(10 * time.Microsecond).String()
 		}
-		fmt.Fprintf(w, "| %s | %.0f | %v | %v | %s | %s | %s | %s |\n", r.name, r.median(rps), dur(r.median(p50)), dur(r.median(p99)),
-			strings.Join(each, ", "), ratio(rp, rps), ratio(ng, rps), ratio(ng, p99))
+		fmt.Fprintf(w, "| %s | %.0f | %v | %v | %s | %.1f µs | %s | %s | %s |\n", r.name, r.median(rps), dur(r.median(p50)), dur(r.median(p99)),
+			strings.Join(each, ", "), r.median(cpu)/1e3, ratio(rp, rps), ratio(ng, rps), ratio(ng, p99))
 	}
 	for _, r := range b.rows {
 		for _, run := range r.runs {
@@ -561,12 +625,12 @@ http {
 // startTrellis builds and starts trellis serve with one ingress, configures
 // a service in front of the target through the VPC Lattice API, and returns
 // the ingress address, the administrator's key and the service's name.
-func (b *bench) startTrellis(target string) (ingressAddr, id, secret, host string, err error) {
+func (b *bench) startTrellis(target string) (cmd *exec.Cmd, ingressAddr, id, secret, host string, err error) {
 	bin := b.trellisBin
 	if bin == "" {
 		bin = filepath.Join(b.work, "trellis")
 		if err := liveserve.Build(bin); err != nil {
-			return "", "", "", "", err
+			return nil, "", "", "", "", err
 		}
 	}
 	control, ingress := mustFreeAddr(), mustFreeAddr()
@@ -575,17 +639,17 @@ func (b *bench) startTrellis(target string) (ingressAddr, id, secret, host strin
 	cfg := fmt.Sprintf("data: %s\nlisten: %s\nregion: %s\naccount: %q\ngateway:\n  ingress:\n    - listen: %s\n      vpc: %s\n      listenerPort: 80\n",
 		data, control, liveserve.Region, liveserve.Account, ingress, liveserve.VPC)
 	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
-		return "", "", "", "", err
+		return nil, "", "", "", "", err
 	}
-	if err := b.start("trellis", bin, "serve", "--config", conf); err != nil {
-		return "", "", "", "", err
+	if cmd, err = b.start("trellis", bin, "serve", "--config", conf); err != nil {
+		return nil, "", "", "", "", err
 	}
 	if id, secret, err = liveserve.WaitCredentials(data); err != nil {
-		return "", "", "", "", err
+		return nil, "", "", "", "", err
 	}
 	svc, err := liveserve.ConfigureService(context.Background(), liveserve.Client(control, id, secret), "bench", target)
 	if err != nil {
-		return "", "", "", "", fmt.Errorf("configuring trellis: %w", err)
+		return nil, "", "", "", "", fmt.Errorf("configuring trellis: %w", err)
 	}
-	return ingress, id, secret, aws.ToString(svc.DnsEntry.DomainName), nil
+	return cmd, ingress, id, secret, aws.ToString(svc.DnsEntry.DomainName), nil
 }
