@@ -65,7 +65,7 @@ func main() {
 			if err != nil {
 				log.Fatal(err)
 			}
-			serveGoProxy(os.Args[2], os.Args[3], work)
+			serveGoProxy(os.Args[2], os.Args[3], work, os.Args[5] == "true")
 			return
 		}
 	}
@@ -79,6 +79,7 @@ func main() {
 		trellisEnv  = flag.String("trellis-env", "", "extra environment for the trellis process, such as GOGC=200 (space-separated)")
 		trellisBin  = flag.String("trellis-bin", "", "run this trellis binary instead of building ./cmd/trellis (to compare two builds)")
 		goproxyWork = flag.Duration("goproxy-work", 0, "busy work the minimal Go proxy does per request, such as 10µs (to see how its p99 grows with the cost of a request)")
+		goproxyHdrs = flag.Bool("goproxy-lattice-headers", false, "have the minimal Go proxy add the seven headers VPC Lattice adds, with values of their usual size")
 		hold        = flag.Bool("hold", false, "start the servers, print the wrk command for each and wait for Ctrl-C instead of measuring (for profiling)")
 	)
 	flag.Usage = func() {
@@ -99,7 +100,7 @@ func main() {
 	if !*keep {
 		defer os.RemoveAll(work)
 	}
-	b := &bench{work: work, only: *only, hold: *hold, rounds: *rounds, goproxyWork: *goproxyWork, trellisBin: *trellisBin, trellisEnv: strings.Fields(*trellisEnv),
+	b := &bench{work: work, only: *only, hold: *hold, rounds: *rounds, goproxyWork: *goproxyWork, goproxyHeaders: *goproxyHdrs, trellisBin: *trellisBin, trellisEnv: strings.Fields(*trellisEnv),
 		wrkArgs: []string{"-t", strconv.Itoa(*threads), "-c", strconv.Itoa(*connections), "-d", duration.String(), "--latency"}}
 	defer b.stopAll()
 	if err := b.run(); err != nil {
@@ -115,11 +116,13 @@ type bench struct {
 	rounds int
 	// goproxyWork is the busy work per request of the minimal Go proxy.
 	goproxyWork time.Duration
-	trellisBin  string
-	trellisEnv  []string
-	wrkArgs     []string
-	procs       []*exec.Cmd
-	rows        []*row
+	// goproxyHeaders has the minimal Go proxy add VPC Lattice's headers.
+	goproxyHeaders bool
+	trellisBin     string
+	trellisEnv     []string
+	wrkArgs        []string
+	procs          []*exec.Cmd
+	rows           []*row
 }
 
 // A row is one server under test and its measurements, one per round.
@@ -162,13 +165,16 @@ func (b *bench) run() error {
 	}
 	if b.wants("goproxy") {
 		addr := mustFreeAddr()
-		cmd, err := b.start("goproxy", self, "goproxy", addr, targetAddr, b.goproxyWork.String())
+		cmd, err := b.start("goproxy", self, "goproxy", addr, targetAddr, b.goproxyWork.String(), strconv.FormatBool(b.goproxyHeaders))
 		if err != nil {
 			return err
 		}
 		name := "minimal Go proxy"
 		if b.goproxyWork > 0 {
 			name += fmt.Sprintf(", %v of work", b.goproxyWork)
+		}
+		if b.goproxyHeaders {
+			name += ", Lattice's headers"
 		}
 		b.add(name, addr, cmd)
 	}
@@ -527,8 +533,10 @@ func serveReverseProxy(addr, target string) {
 // connection to the target and its answer read back on the handler's own
 // goroutine, with no checks and no headers added. Its row is the floor
 // under any proxy of that design on the machine. work is busy work done
-// for each request, standing for what a real proxy decides.
-func serveGoProxy(addr, target string, work time.Duration) {
+// for each request, standing for what a real proxy decides; with
+// latticeHeaders it adds the headers VPC Lattice adds for targets, so that
+// their cost to the proxy and the target can be told apart.
+func serveGoProxy(addr, target string, work time.Duration, latticeHeaders bool) {
 	type conn struct {
 		net.Conn
 		br *bufio.Reader
@@ -552,6 +560,12 @@ func serveGoProxy(addr, target string, work time.Duration) {
 		}
 		out := &http.Request{Method: r.Method, URL: &url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery},
 			Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: r.Header, Host: r.Host}
+		if latticeHeaders {
+			out.Header = r.Header.Clone()
+			for name, value := range latticeExample {
+				out.Header[name] = []string{value}
+			}
+		}
 		err := out.Write(c.bw)
 		if err == nil {
 			err = c.bw.Flush()
@@ -583,6 +597,20 @@ func serveGoProxy(addr, target string, work time.Duration) {
 			c.Close()
 		}
 	})))
+}
+
+// latticeExample is what VPC Lattice adds to a request for its target, as
+// trellis's gateway sets it for the benchmark's call.
+var latticeExample = map[string]string{
+	"X-Amzn-Lattice-Identity": "Principal=arn:aws:iam::000000000000:user/admin; Type=AWS_IAM",
+	"X-Amzn-Lattice-Network":  "SourceVpcArn=arn:aws:ec2:us-east-1:000000000000:vpc/vpc-0123456789abcdef0",
+	"X-Amzn-Lattice-Target": "ServiceArn=arn:aws:vpc-lattice:us-east-1:000000000000:service/svc-0123456789abcdef0; " +
+		"ServiceNetworkArn=arn:aws:vpc-lattice:us-east-1:000000000000:servicenetwork/sn-0123456789abcdef0; " +
+		"TargetGroupArn=arn:aws:vpc-lattice:us-east-1:000000000000:targetgroup/tg-0123456789abcdef0",
+	"X-Amzn-Source-Vpc": "vpc-0123456789abcdef0",
+	"X-Forwarded-For":   "127.0.0.1",
+	"X-Forwarded-Port":  "80",
+	"X-Forwarded-Proto": "http",
 }
 
 // busyState keeps busy's arithmetic from being optimised away.
