@@ -458,6 +458,10 @@ func (h *endpointHandler) apiID(r *http.Request) (string, bool) {
 
 // ServeHTTP serves one call to a private API through the endpoint.
 func (h *endpointHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if !writableTarget(r) {
+		apiError(rw, http.StatusBadRequest, "", badTargetMessage)
+		return
+	}
 	g := h.g
 	st := g.state()
 	start := g.clock()

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -169,5 +170,40 @@ func TestUpgrade(t *testing.T) {
 	fmt.Fprintf(conn, "ping\n")
 	if line, err := br.ReadString('\n'); err != nil || line != "echo: ping\n" {
 		t.Errorf("after the upgrade: %q %v", line, err)
+	}
+}
+
+// TestSpaceInQueryOverHTTP2 checks that a query with a space, which
+// HTTP/2 can carry in :path but an HTTP/1.1 request line cannot, is
+// refused with 400 and never reaches the target, with and without a body.
+func TestSpaceInQueryOverHTTP2(t *testing.T) {
+	var reached atomic.Int64
+	addr := openService(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached.Add(1) }))
+	tr := &http.Transport{Proxy: nil, Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	defer tr.CloseIdleConnections()
+	for _, method := range []string{"GET", "POST"} {
+		var body io.Reader
+		if method == "POST" {
+			body = strings.NewReader("x")
+		}
+		req, err := http.NewRequest(method, "http://"+addr+"/a", body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.URL.RawQuery = "x HTTP/1.0"
+		req.Host = "billing.example.com"
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatalf("%s: %v", method, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "space") {
+			t.Errorf("%s with a space in the query: %d %q, want 400 saying why", method, resp.StatusCode, b)
+		}
+	}
+	if n := reached.Load(); n != 0 {
+		t.Errorf("the target got %d such requests", n)
 	}
 }

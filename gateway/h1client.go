@@ -233,9 +233,16 @@ func writeForwardHead(bw *bufio.Writer, r *http.Request, fw *forward) error {
 	if !httpguts.ValidHostHeader(r.Host) {
 		return errors.New("gateway: invalid Host header")
 	}
+	if !httpguts.ValidHeaderFieldName(r.Method) { // a method is a token too
+		return fmt.Errorf("gateway: invalid method %q", r.Method)
+	}
+	target := r.URL.RequestURI()
+	if hasSpaceOrCTL(target) {
+		return errors.New("gateway: the request target contains a space or a control character")
+	}
 	bw.WriteString(r.Method)
 	bw.WriteByte(' ')
-	bw.WriteString(r.URL.RequestURI())
+	bw.WriteString(target)
 	bw.WriteString(" HTTP/1.1\r\nHost: ")
 	bw.WriteString(r.Host)
 	bw.WriteString("\r\n")

@@ -251,6 +251,12 @@ func TestForwardHead(t *testing.T) {
 			"GET / HTTP/1.1\r\nHost: svc.example.com\r\nX-Multi: a\r\nX-Multi: b\r\n", "", ""},
 		{"value with a line break", in("GET", "/", http.Header{"X-Evil": {"a\r\nX-Injected: 1"}}), "", "", `invalid value for header field "X-Evil"`},
 		{"name with a space", in("GET", "/", http.Header{"X Evil": {"a"}}), "", "", `invalid header field name "X Evil"`},
+		{"space in the query (HTTP/2 can carry one)", func() *http.Request {
+			r := in("GET", "/", http.Header{})
+			r.URL.RawQuery = "x HTTP/1.0"
+			return r
+		}(), "", "", "space or a control character"},
+		{"method that is not a token", func() *http.Request { r := in("GET", "/", http.Header{}); r.Method = "GET /x"; return r }(), "", "", "invalid method"},
 		{"bad Host", func() *http.Request { r := in("GET", "/", http.Header{}); r.Host = "a b\r\n"; return r }(), "", "", "invalid Host header"},
 	}
 	forwarded := ""

@@ -132,6 +132,10 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	src := addrPort(r.RemoteAddr)
 	srcIP := h.in.mapSource(src.Addr())
 	x.source = netip.AddrPortFrom(srcIP, src.Port())
+	if !writableTarget(r) {
+		plain(rec, http.StatusBadRequest, badTargetMessage)
+		return
+	}
 	if err := g.unavailable(); err != nil {
 		x.note = noteUnavailable
 		rec.Header().Set("Retry-After", "1")
@@ -261,6 +265,27 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	g.send(rec, r, fw)
 }
+
+// writableTarget reports whether a request's target can be sent on an
+// HTTP/1.1 request line. HTTP/2 carries it in :path, whose query may hold
+// a space; written as is, the space would end the target and let the
+// caller choose the rest of the line the target reads.
+func writableTarget(r *http.Request) bool {
+	return !hasSpaceOrCTL(r.URL.RawQuery)
+}
+
+// hasSpaceOrCTL reports whether s holds a space or a control character.
+func hasSpaceOrCTL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// badTargetMessage answers a request whose target writableTarget refuses.
+const badTargetMessage = "BadRequest: the request's query contains a space or a control character; percent-encode it"
 
 // isSigned reports whether a request carries a SigV4 or SigV4A signature,
 // in the Authorization header or the query string. Other Authorization
