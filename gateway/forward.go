@@ -83,8 +83,12 @@ func (g *Gateway) send(w http.ResponseWriter, r *http.Request, fw *forward) {
 // gateway's own client, which writes its head from the caller's header;
 // others are built as an outgoing http.Request for the transport.
 func (g *Gateway) roundTrip(r *http.Request, fw *forward) (*http.Response, error) {
+	if err := checkForwardHead(r, fw); err != nil {
+		return nil, &badHeadError{err}
+	}
 	noBody := r.ContentLength == 0 && (r.Body == nil || r.Body == http.NoBody)
-	if g.plain != nil && noBody && !fw.http2 && fw.target.Scheme == "http" {
+	// CONNECT keeps net/http's request line (the authority, not a path).
+	if g.plain != nil && noBody && !fw.http2 && fw.target.Scheme == "http" && r.Method != http.MethodConnect {
 		return g.plain.forward(r, fw, g.upstreamTimeout)
 	}
 	out := &http.Request{
@@ -109,6 +113,11 @@ func (g *Gateway) roundTrip(r *http.Request, fw *forward) (*http.Response, error
 	}
 	return tr.RoundTrip(out.WithContext(r.Context()))
 }
+
+// badHeadError is a caller's request that cannot be forwarded as sent.
+type badHeadError struct{ err error }
+
+func (e *badHeadError) Error() string { return e.err.Error() }
 
 // outHeader returns the header of the outgoing request: the caller's,
 // without hop-by-hop headers and without anything that only trellis may

@@ -207,3 +207,38 @@ func TestSpaceInQueryOverHTTP2(t *testing.T) {
 		t.Errorf("the target got %d such requests", n)
 	}
 }
+
+// TestUnforwardableHeader checks that a request whose head cannot be
+// written on to the target (here a header name with a space, which
+// net/http's own server refuses but a caller of the Handler can send) is
+// the caller's error, 400 naming the header, found before the gateway
+// touches a connection to the target; with and without a body.
+func TestUnforwardableHeader(t *testing.T) {
+	hits := map[string]*atomic.Int64{"alpha": {}, "beta": {}, "gamma": {}}
+	state := labState(t, hits)
+	g, err := gateway.New(gateway.Config{Region: region, State: func() *snapshot.State { return state }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := g.Handler(gateway.Ingress{Listen: "127.0.0.1:80", VPC: vpcMain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range []string{"GET", "POST"} {
+		var body io.Reader
+		if method == "POST" {
+			body = strings.NewReader("x")
+		}
+		r := httptest.NewRequest(method, "http://open.example.com/x", body)
+		r.RemoteAddr = "127.199.3.4:40000"
+		r.Header["X-Foo "] = []string{"bar"}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `invalid header field name "X-Foo "`) {
+			t.Errorf("%s: %d %q, want 400 naming the header", method, rec.Code, rec.Body)
+		}
+	}
+	if n := hits["alpha"].Load(); n != 0 {
+		t.Errorf("the target got %d such requests", n)
+	}
+}

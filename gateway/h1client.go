@@ -61,7 +61,8 @@ func (c *h1Client) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // forward sends a request without a body on the gateway's behalf: r as the
-// caller sent it, to fw.target with fw's headers. It writes the request
+// caller sent it, checked by checkForwardHead, to fw.target with fw's
+// headers. It writes the request
 // head straight from the caller's header, without building an outgoing
 // http.Request, and bounds the wait for the answer's head by timeout
 // (none when zero) with the connection's deadline rather than a timer and
@@ -224,25 +225,51 @@ func (c *h1Client) exchange(ctx context.Context, conn *h1Conn, addr string, out 
 	}
 }
 
-// writeForwardHead writes the head of the request the gateway sends for
-// r, which has no body: the caller's request line and Host, the caller's
-// headers that are passed on, and fw's headers. It checks every name and
-// value as net/http's Request.Write does, so that nothing a caller sent
-// can split the request.
-func writeForwardHead(bw *bufio.Writer, r *http.Request, fw *forward) error {
+// checkForwardHead checks what the gateway would write for r: its method,
+// target and Host, the caller's headers it passes on and fw's headers,
+// with the rules of net/http's Request.Write, so that nothing a caller
+// sent can split the request the target reads. A request that fails is
+// the caller's error, found before any connection to the target is used.
+func checkForwardHead(r *http.Request, fw *forward) error {
 	if !httpguts.ValidHostHeader(r.Host) {
-		return errors.New("gateway: invalid Host header")
+		return errors.New("invalid Host header")
 	}
 	if !httpguts.ValidHeaderFieldName(r.Method) { // a method is a token too
-		return fmt.Errorf("gateway: invalid method %q", r.Method)
+		return fmt.Errorf("invalid method %q", r.Method)
 	}
-	target := r.URL.RequestURI()
-	if hasSpaceOrCTL(target) {
-		return errors.New("gateway: the request target contains a space or a control character")
+	if hasSpaceOrCTL(r.URL.RequestURI()) {
+		return errors.New("the request target contains a space or a control character")
 	}
+	connection := r.Header["Connection"]
+	for name, values := range r.Header {
+		if !passedOn(name, values, connection) {
+			continue
+		}
+		if !httpguts.ValidHeaderFieldName(name) {
+			return fmt.Errorf("invalid header field name %q", name)
+		}
+		for _, v := range values {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return fmt.Errorf("invalid value for header field %q", name)
+			}
+		}
+	}
+	for i, name := range forwardHeaders {
+		if !httpguts.ValidHeaderFieldValue(fw.headers[i]) {
+			return fmt.Errorf("invalid value for header field %q", name)
+		}
+	}
+	return nil
+}
+
+// writeForwardHead writes the head of the request the gateway sends for
+// r, which has no body and has passed checkForwardHead: the caller's
+// request line and Host, the caller's headers that are passed on, and
+// fw's headers.
+func writeForwardHead(bw *bufio.Writer, r *http.Request, fw *forward) error {
 	bw.WriteString(r.Method)
 	bw.WriteByte(' ')
-	bw.WriteString(target)
+	bw.WriteString(r.URL.RequestURI())
 	bw.WriteString(" HTTP/1.1\r\nHost: ")
 	bw.WriteString(r.Host)
 	bw.WriteString("\r\n")
@@ -251,19 +278,12 @@ func writeForwardHead(bw *bufio.Writer, r *http.Request, fw *forward) error {
 		if !passedOn(name, values, connection) || name == "Host" || name == "Content-Length" {
 			continue
 		}
-		if !httpguts.ValidHeaderFieldName(name) {
-			return fmt.Errorf("gateway: invalid header field name %q", name)
-		}
 		for _, v := range values {
-			if err := writeHeaderLine(bw, name, v); err != nil {
-				return err
-			}
+			writeHeaderLine(bw, name, v)
 		}
 	}
 	for i, name := range forwardHeaders {
-		if err := writeHeaderLine(bw, name, fw.headers[i]); err != nil {
-			return err
-		}
+		writeHeaderLine(bw, name, fw.headers[i])
 	}
 	switch r.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:
@@ -274,15 +294,11 @@ func writeForwardHead(bw *bufio.Writer, r *http.Request, fw *forward) error {
 	return err
 }
 
-func writeHeaderLine(bw *bufio.Writer, name, value string) error {
-	if !httpguts.ValidHeaderFieldValue(value) {
-		return fmt.Errorf("gateway: invalid value for header field %q", name)
-	}
+func writeHeaderLine(bw *bufio.Writer, name, value string) {
 	bw.WriteString(name)
 	bw.WriteString(": ")
 	bw.WriteString(textproto.TrimString(value))
-	_, err := bw.WriteString("\r\n")
-	return err
+	bw.WriteString("\r\n")
 }
 
 // h1Body is an answer's body; reading it to the end gives the connection

@@ -424,6 +424,12 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 // and 502 when it could not be reached or its answer could not be read,
 // unless the caller has gone away.
 func (g *Gateway) targetError(w http.ResponseWriter, r *http.Request, fw *forward, err error) {
+	var bad *badHeadError
+	if errors.As(err, &bad) {
+		fw.failure = "InvalidRequestHeader"
+		plain(w, http.StatusBadRequest, "BadRequest: the request cannot be forwarded: "+bad.Error())
+		return
+	}
 	fw.failure = "TargetConnectionError"
 	if r.Context().Err() != nil {
 		return
