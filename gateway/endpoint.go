@@ -458,8 +458,8 @@ func (h *endpointHandler) apiID(r *http.Request) (string, bool) {
 
 // ServeHTTP serves one call to a private API through the endpoint.
 func (h *endpointHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	if !writableTarget(r) {
-		apiError(rw, http.StatusBadRequest, "", badTargetMessage)
+	if msg := badTarget(r); msg != "" {
+		apiError(rw, http.StatusBadRequest, "", msg)
 		return
 	}
 	g := h.g

@@ -242,3 +242,41 @@ func TestUnforwardableHeader(t *testing.T) {
 		t.Errorf("the target got %d such requests", n)
 	}
 }
+
+// TestRequestTargetForms checks which request targets the gateway
+// authorises and forwards: origin-form and absolute-form paths, but not an
+// opaque target such as "http:admin/x", which has no path for the policies
+// to see while a lenient target might read it as /admin/x.
+func TestRequestTargetForms(t *testing.T) {
+	var got atomic.Value
+	addr := openService(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got.Store(r.RequestURI) }))
+	for _, c := range []struct {
+		target, want string
+		status       int
+	}{
+		{"/a?x=1", "/a?x=1", 200},
+		{"http://billing.example.com/abs%2Fx?q", "/abs%2Fx?q", 200},
+		{"http:admin/secret", "", 400},
+		{"http:admin/secret?x=1", "", 400},
+	} {
+		got.Store("")
+		c1, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c1.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(c1, "GET "+c.target+" HTTP/1.1\r\nHost: billing.example.com\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c1), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", c.target, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		c1.Close()
+		if resp.StatusCode != c.status || got.Load() != c.want {
+			t.Errorf("GET %s: %d %q, target saw %q; want %d and %q", c.target, resp.StatusCode, b, got.Load(), c.status, c.want)
+		}
+		if c.status == 400 && !strings.Contains(string(b), "must be a path") {
+			t.Errorf("GET %s: %q does not say why", c.target, b)
+		}
+	}
+}

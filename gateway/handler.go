@@ -132,8 +132,8 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	src := addrPort(r.RemoteAddr)
 	srcIP := h.in.mapSource(src.Addr())
 	x.source = netip.AddrPortFrom(srcIP, src.Port())
-	if !writableTarget(r) {
-		plain(rec, http.StatusBadRequest, badTargetMessage)
+	if msg := badTarget(r); msg != "" {
+		plain(rec, http.StatusBadRequest, msg)
 		return
 	}
 	if err := g.unavailable(); err != nil {
@@ -266,12 +266,23 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.send(rec, r, fw)
 }
 
-// writableTarget reports whether a request's target can be sent on an
-// HTTP/1.1 request line. HTTP/2 carries it in :path, whose query may hold
-// a space; written as is, the space would end the target and let the
-// caller choose the rest of the line the target reads.
-func writableTarget(r *http.Request) bool {
-	return !hasSpaceOrCTL(r.URL.RawQuery)
+// badTarget returns why a request's target cannot be authorised and sent
+// on as it is, or "" when it can. The policies see the path; the target
+// must get the same one. An origin-form path starts with "/"; a target
+// such as "http:admin/x" (an opaque URL) has no path to authorise, yet a
+// lenient target server may read it as /admin/x. And HTTP/2 carries the
+// target in :path, whose query may hold a space: written on an HTTP/1.1
+// request line, the space would end the target and let the caller choose
+// the rest of the line the target reads.
+func badTarget(r *http.Request) string {
+	u := r.URL
+	if u.Opaque != "" || u.Path != "" && u.Path[0] != '/' && !(u.Path == "*" && r.Method == http.MethodOptions) {
+		return "BadRequest: the request target must be a path that starts with /"
+	}
+	if hasSpaceOrCTL(u.RawQuery) {
+		return "BadRequest: the request's query contains a space or a control character; percent-encode it"
+	}
+	return ""
 }
 
 // hasSpaceOrCTL reports whether s holds a space or a control character.
@@ -283,9 +294,6 @@ func hasSpaceOrCTL(s string) bool {
 	}
 	return false
 }
-
-// badTargetMessage answers a request whose target writableTarget refuses.
-const badTargetMessage = "BadRequest: the request's query contains a space or a control character; percent-encode it"
 
 // isSigned reports whether a request carries a SigV4 or SigV4A signature,
 // in the Authorization header or the query string. Other Authorization
