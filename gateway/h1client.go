@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/textproto"
-	"os"
 	"sync"
 	"time"
 
@@ -101,7 +100,7 @@ func (c *h1Client) do(ctx context.Context, addr string, out outbound, replayable
 	for {
 		conn, reused, err := c.conn(ctx, addr, deadline)
 		if err != nil {
-			if !deadline.IsZero() && errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
+			if ctx.Err() == nil && timedOut(err, deadline) {
 				return nil, errUpstreamTimeout
 			}
 			return nil, err
@@ -112,6 +111,13 @@ func (c *h1Client) do(ctx context.Context, addr string, out outbound, replayable
 		}
 		return resp, err
 	}
+}
+
+// timedOut reports whether err is the deadline of an exchange passing,
+// rather than another failure such as the dialer's own timeout.
+func timedOut(err error, deadline time.Time) bool {
+	var ne net.Error
+	return !deadline.IsZero() && errors.As(err, &ne) && ne.Timeout() && !time.Now().Before(deadline)
 }
 
 // conn returns an idle connection to addr, or dials one (by deadline, when
@@ -183,7 +189,7 @@ func (c *h1Client) exchange(ctx context.Context, conn *h1Conn, addr string, out 
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
 		}
-		if !deadline.IsZero() && errors.Is(err, os.ErrDeadlineExceeded) {
+		if timedOut(err, deadline) {
 			return nil, errUpstreamTimeout
 		}
 		if reused && nothingRead {

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -329,5 +330,45 @@ func TestH1ClientForwardDeadline(t *testing.T) {
 	c.mu.Unlock()
 	if idle != 0 {
 		t.Errorf("%d connections pooled after failed exchanges, want 0", idle)
+	}
+}
+
+// TestH1ClientForwardDialTimeout checks that a target whose connections
+// never complete (its accept queue is full, so loopback drops the SYN)
+// is a timeout, as when it accepts and never answers.
+func TestH1ClientForwardDialTimeout(t *testing.T) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+	// Fill the accept queue; nothing accepts.
+	for range 4 {
+		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
+			defer c.Close()
+		}
+	}
+	c := newH1Client()
+	defer c.CloseIdleConnections()
+	fw := &forward{}
+	fw.target.Scheme, fw.target.Host = "http", addr
+	start := time.Now()
+	_, err = c.forward(httptest.NewRequest("GET", "/", nil), fw, 200*time.Millisecond)
+	if !errors.Is(err, errUpstreamTimeout) {
+		t.Errorf("err = %v, want the upstream timeout", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("gave up after %v", d)
 	}
 }
