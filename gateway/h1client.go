@@ -243,7 +243,9 @@ func checkForwardHead(r *http.Request, fw *forward) error {
 	if !httpguts.ValidHeaderFieldName(r.Method) { // a method is a token too
 		return fmt.Errorf("invalid method %q", r.Method)
 	}
-	if hasSpaceOrCTL(r.URL.RequestURI()) {
+	// The path is written escaped; the query and an opaque target are
+	// written as they came.
+	if hasSpaceOrCTL(r.URL.RawQuery) || hasSpaceOrCTL(r.URL.Opaque) {
 		return errors.New("the request target contains a space or a control character")
 	}
 	connection := r.Header["Connection"]
