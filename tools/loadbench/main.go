@@ -2,8 +2,9 @@
 // compares it, in the same run, with a bare Go target, Go's
 // httputil.ReverseProxy in front of it, a minimal Go proxy in front of it
 // and nginx's proxy_pass in front of it. It drives each with wrk, in turn,
-// for several rounds, and prints a Markdown table of the median throughput
-// and latency with ratios, as docs/BENCHMARKS.md records them.
+// for several rounds, and prints a Markdown table of the median throughput,
+// latency and CPU time per request (from /proc, so Linux only) with ratios,
+// as docs/BENCHMARKS.md records them.
 //
 // Usage (from the repository root; needs wrk, and nginx for its row):
 //
