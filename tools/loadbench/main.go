@@ -61,6 +61,9 @@ func main() {
 		case "reverseproxy":
 			serveReverseProxy(os.Args[2], os.Args[3])
 			return
+		case "rawproxy":
+			serveRawProxy(os.Args[2], os.Args[3])
+			return
 		case "goproxy":
 			work, err := time.ParseDuration(os.Args[4])
 			if err != nil {
@@ -76,7 +79,7 @@ func main() {
 		threads     = flag.Int("threads", 2, "wrk threads")
 		rounds      = flag.Int("rounds", 3, "how many times every server is measured, in turn; the table shows the medians")
 		keep        = flag.Bool("keep", false, "keep the work directory (trellis data, nginx config, logs)")
-		only        = flag.String("only", "", "run only these rows, comma-separated: target, reverseproxy, goproxy, nginx, trellis")
+		only        = flag.String("only", "", "run only these rows, comma-separated: target, reverseproxy, goproxy, rawproxy, nginx, trellis (rawproxy runs only when named)")
 		trellisEnv  = flag.String("trellis-env", "", "extra environment for the trellis process, such as GOGC=200 (space-separated)")
 		trellisBin  = flag.String("trellis-bin", "", "run this trellis binary instead of building ./cmd/trellis (to compare two builds)")
 		goproxyWork = flag.Duration("goproxy-work", 0, "busy work the minimal Go proxy does per request, such as 10µs (to see how its p99 grows with the cost of a request)")
@@ -179,6 +182,14 @@ func (b *bench) run() error {
 		}
 		b.add(name, addr, cmd)
 	}
+	if b.named("rawproxy") {
+		addr := mustFreeAddr()
+		cmd, err := b.start("rawproxy", self, "rawproxy", addr, targetAddr)
+		if err != nil {
+			return err
+		}
+		b.add("Go proxy without net/http's server", addr, cmd)
+	}
 	if nginx, err := exec.LookPath("nginx"); err != nil {
 		log.Print("nginx is not installed (apt-get install nginx-light): its row is left out")
 	} else if b.wants("nginx") {
@@ -275,6 +286,12 @@ func shellQuote(args []string) string {
 		quoted[i] = strconv.Quote(a)
 	}
 	return strings.Join(quoted, " ")
+}
+
+// named reports whether -only names the row: for rows that run only on
+// request.
+func (b *bench) named(row string) bool {
+	return slices.Contains(strings.Split(b.only, ","), row)
 }
 
 // wants reports whether -only selects the row.
@@ -598,6 +615,63 @@ func serveGoProxy(addr, target string, work time.Duration, latticeHeaders bool) 
 			c.Close()
 		}
 	})))
+}
+
+// serveRawProxy is a Go proxy without net/http's server: one goroutine per
+// caller connection reads each request with http.ReadRequest, sends it on
+// a connection to the target of its own, and writes the answer back with
+// a Content-Length, flushing when no further request is waiting. It is
+// not a server to deploy (no limits, timeouts, bodies, streaming or
+// HTTP/2); it measures what a proxy of this machine's Go gains by
+// leaving out the per-request work of net/http's server.
+func serveRawProxy(addr, target string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			log.Fatal(err)
+		}
+		go func() {
+			defer c.Close()
+			br, bw := bufio.NewReader(c), bufio.NewWriter(c)
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				return
+			}
+			defer up.Close()
+			ubr, ubw := bufio.NewReader(up), bufio.NewWriter(up)
+			for {
+				req, err := http.ReadRequest(br)
+				if err != nil {
+					return
+				}
+				out := &http.Request{Method: req.Method, URL: req.URL, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: req.Header, Host: req.Host}
+				if err := out.Write(ubw); err != nil || ubw.Flush() != nil {
+					return
+				}
+				resp, err := http.ReadResponse(ubr, out)
+				if err != nil {
+					return
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil {
+					return
+				}
+				resp.Header.Del("Content-Length")
+				fmt.Fprintf(bw, "HTTP/1.1 %03d %s\r\n", resp.StatusCode, http.StatusText(resp.StatusCode))
+				resp.Header.Write(bw)
+				fmt.Fprintf(bw, "Content-Length: %d\r\n\r\n", len(body))
+				bw.Write(body)
+				if br.Buffered() == 0 && bw.Flush() != nil {
+					return
+				}
+			}
+		}()
+	}
 }
 
 // latticeExample is what VPC Lattice adds to a request for its target, as
