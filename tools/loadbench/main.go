@@ -62,7 +62,11 @@ func main() {
 			serveReverseProxy(os.Args[2], os.Args[3])
 			return
 		case "rawproxy":
-			serveRawProxy(os.Args[2], os.Args[3])
+			work, err := time.ParseDuration(os.Args[4])
+			if err != nil {
+				log.Fatal(err)
+			}
+			serveRawProxy(os.Args[2], os.Args[3], work, os.Args[5] == "true")
 			return
 		case "goproxy":
 			work, err := time.ParseDuration(os.Args[4])
@@ -82,8 +86,8 @@ func main() {
 		only        = flag.String("only", "", "run only these rows, comma-separated: target, reverseproxy, goproxy, rawproxy, nginx, trellis (rawproxy runs only when named)")
 		trellisEnv  = flag.String("trellis-env", "", "extra environment for the trellis process, such as GOGC=200 (space-separated)")
 		trellisBin  = flag.String("trellis-bin", "", "run this trellis binary instead of building ./cmd/trellis (to compare two builds)")
-		goproxyWork = flag.Duration("goproxy-work", 0, "busy work the minimal Go proxy does per request, such as 10µs (to see how its p99 grows with the cost of a request)")
-		goproxyHdrs = flag.Bool("goproxy-lattice-headers", false, "have the minimal Go proxy add the seven headers VPC Lattice adds, with values of their usual size")
+		goproxyWork = flag.Duration("goproxy-work", 0, "busy work the minimal Go proxies (goproxy, rawproxy) do per request, such as 10µs (to see how p99 grows with the cost of a request)")
+		goproxyHdrs = flag.Bool("goproxy-lattice-headers", false, "have the minimal Go proxies (goproxy, rawproxy) add the seven headers VPC Lattice adds, with values of their usual size")
 		hold        = flag.Bool("hold", false, "start the servers, print the wrk command for each and wait for Ctrl-C instead of measuring (for profiling)")
 	)
 	flag.Usage = func() {
@@ -173,22 +177,15 @@ func (b *bench) run() error {
 		if err != nil {
 			return err
 		}
-		name := "minimal Go proxy"
-		if b.goproxyWork > 0 {
-			name += fmt.Sprintf(", %v of work", b.goproxyWork)
-		}
-		if b.goproxyHeaders {
-			name += ", Lattice's headers"
-		}
-		b.add(name, addr, cmd)
+		b.add(b.proxyName("minimal Go proxy"), addr, cmd)
 	}
 	if b.named("rawproxy") {
 		addr := mustFreeAddr()
-		cmd, err := b.start("rawproxy", self, "rawproxy", addr, targetAddr)
+		cmd, err := b.start("rawproxy", self, "rawproxy", addr, targetAddr, b.goproxyWork.String(), strconv.FormatBool(b.goproxyHeaders))
 		if err != nil {
 			return err
 		}
-		b.add("Go proxy without net/http's server", addr, cmd)
+		b.add(b.proxyName("Go proxy without net/http's server"), addr, cmd)
 	}
 	if nginx, err := exec.LookPath("nginx"); err != nil {
 		log.Print("nginx is not installed (apt-get install nginx-light): its row is left out")
@@ -286,6 +283,17 @@ func shellQuote(args []string) string {
 		quoted[i] = strconv.Quote(a)
 	}
 	return strings.Join(quoted, " ")
+}
+
+// proxyName names a minimal Go proxy's row with what it was asked to do.
+func (b *bench) proxyName(name string) string {
+	if b.goproxyWork > 0 {
+		name += fmt.Sprintf(", %v of work", b.goproxyWork)
+	}
+	if b.goproxyHeaders {
+		name += ", Lattice's headers"
+	}
+	return name
 }
 
 // named reports whether -only names the row: for rows that run only on
@@ -577,13 +585,7 @@ func serveGoProxy(addr, target string, work time.Duration, latticeHeaders bool) 
 			c = &conn{Conn: nc, br: bufio.NewReader(nc), bw: bufio.NewWriter(nc)}
 		}
 		out := &http.Request{Method: r.Method, URL: &url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery},
-			Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: r.Header, Host: r.Host}
-		if latticeHeaders {
-			out.Header = r.Header.Clone()
-			for name, value := range latticeExample {
-				out.Header[name] = []string{value}
-			}
-		}
+			Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: withLatticeHeaders(r.Header, latticeHeaders), Host: r.Host}
 		err := out.Write(c.bw)
 		if err == nil {
 			err = c.bw.Flush()
@@ -623,8 +625,9 @@ func serveGoProxy(addr, target string, work time.Duration, latticeHeaders bool) 
 // a Content-Length, flushing when no further request is waiting. It is
 // not a server to deploy (no limits, timeouts, bodies, streaming or
 // HTTP/2); it measures what a proxy of this machine's Go gains by
-// leaving out the per-request work of net/http's server.
-func serveRawProxy(addr, target string) {
+// leaving out the per-request work of net/http's server. work and
+// latticeHeaders are serveGoProxy's.
+func serveRawProxy(addr, target string, work time.Duration, latticeHeaders bool) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		log.Fatal(err)
@@ -648,7 +651,10 @@ func serveRawProxy(addr, target string) {
 				if err != nil {
 					return
 				}
-				out := &http.Request{Method: req.Method, URL: req.URL, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: req.Header, Host: req.Host}
+				if work > 0 {
+					busy(work)
+				}
+				out := &http.Request{Method: req.Method, URL: req.URL, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: withLatticeHeaders(req.Header, latticeHeaders), Host: req.Host}
 				if err := out.Write(ubw); err != nil || ubw.Flush() != nil {
 					return
 				}
@@ -686,6 +692,19 @@ var latticeExample = map[string]string{
 	"X-Forwarded-For":   "127.0.0.1",
 	"X-Forwarded-Port":  "80",
 	"X-Forwarded-Proto": "http",
+}
+
+// withLatticeHeaders returns h, or, when add is set, a copy of h with
+// latticeExample's headers.
+func withLatticeHeaders(h http.Header, add bool) http.Header {
+	if !add {
+		return h
+	}
+	h = h.Clone()
+	for name, value := range latticeExample {
+		h[name] = []string{value}
+	}
+	return h
 }
 
 // busyState keeps busy's arithmetic from being optimised away.
