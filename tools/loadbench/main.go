@@ -68,6 +68,13 @@ func main() {
 			}
 			serveRawProxy(os.Args[2], os.Args[3], work, os.Args[5] == "true")
 			return
+		case "loopproxy":
+			work, err := time.ParseDuration(os.Args[4])
+			if err != nil {
+				log.Fatal(err)
+			}
+			serveLoopProxy(os.Args[2], os.Args[3], work, os.Args[5] == "true")
+			return
 		case "goproxy":
 			work, err := time.ParseDuration(os.Args[4])
 			if err != nil {
@@ -83,11 +90,11 @@ func main() {
 		threads     = flag.Int("threads", 2, "wrk threads")
 		rounds      = flag.Int("rounds", 3, "how many times every server is measured, in turn; the table shows the medians")
 		keep        = flag.Bool("keep", false, "keep the work directory (trellis data, nginx config, logs)")
-		only        = flag.String("only", "", "run only these rows, comma-separated: target, reverseproxy, goproxy, rawproxy, nginx, trellis (rawproxy runs only when named)")
+		only        = flag.String("only", "", "run only these rows, comma-separated: target, reverseproxy, goproxy, rawproxy, loopproxy, nginx, trellis (rawproxy and loopproxy run only when named)")
 		trellisEnv  = flag.String("trellis-env", "", "extra environment for the trellis process, such as GOGC=200 (space-separated)")
 		trellisBin  = flag.String("trellis-bin", "", "run this trellis binary instead of building ./cmd/trellis (to compare two builds)")
-		goproxyWork = flag.Duration("goproxy-work", 0, "busy work the minimal Go proxies (goproxy, rawproxy) do per request, such as 10µs (to see how p99 grows with the cost of a request)")
-		goproxyHdrs = flag.Bool("goproxy-lattice-headers", false, "have the minimal Go proxies (goproxy, rawproxy) add the seven headers VPC Lattice adds, with values of their usual size")
+		goproxyWork = flag.Duration("goproxy-work", 0, "busy work the minimal Go proxies (goproxy, rawproxy, loopproxy) do per request, such as 10µs (to see how p99 grows with the cost of a request)")
+		goproxyHdrs = flag.Bool("goproxy-lattice-headers", false, "have the minimal Go proxies (goproxy, rawproxy, loopproxy) add the seven headers VPC Lattice adds, with values of their usual size")
 		hold        = flag.Bool("hold", false, "start the servers, print the wrk command for each and wait for Ctrl-C instead of measuring (for profiling)")
 	)
 	flag.Usage = func() {
@@ -186,6 +193,14 @@ func (b *bench) run() error {
 			return err
 		}
 		b.add(b.proxyName("Go proxy without net/http's server"), addr, cmd)
+	}
+	if b.named("loopproxy") {
+		addr := mustFreeAddr()
+		cmd, err := b.start("loopproxy", self, "loopproxy", addr, targetAddr, b.goproxyWork.String(), strconv.FormatBool(b.goproxyHeaders))
+		if err != nil {
+			return err
+		}
+		b.add(b.proxyName("Go event-loop proxy"), addr, cmd)
 	}
 	if nginx, err := exec.LookPath("nginx"); err != nil {
 		log.Print("nginx is not installed (apt-get install nginx-light): its row is left out")

@@ -1,6 +1,13 @@
 package main
 
 import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -72,5 +79,61 @@ func TestMedian(t *testing.T) {
 		if got := r.median(rps); got != tt.want {
 			t.Errorf("median of %v = %v, want %v", tt.runs, got, tt.want)
 		}
+	}
+}
+
+// TestMeasuringProxies checks that the minimal proxies forward requests,
+// answers and, when asked, VPC Lattice's headers: a device that dropped
+// them would measure less work than trellis does.
+func TestMeasuringProxies(t *testing.T) {
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s %s %s", r.Method, r.URL.RequestURI(), r.Header.Get("X-Amzn-Lattice-Target"))
+	}))
+	defer target.Close()
+	targetAddr := strings.TrimPrefix(target.URL, "http://")
+	for _, tt := range []struct {
+		name  string
+		serve func(addr, target string, work time.Duration, latticeHeaders bool)
+	}{
+		{"goproxy", serveGoProxy},
+		{"rawproxy", serveRawProxy},
+		{"loopproxy", serveLoopProxy},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "loopproxy" && runtime.GOOS != "linux" {
+				t.Skip("the event-loop proxy uses Linux's epoll")
+			}
+			addr := mustFreeAddr()
+			go tt.serve(addr, targetAddr, time.Microsecond, true)
+			for deadline := time.Now().Add(5 * time.Second); ; {
+				c, err := net.Dial("tcp", addr)
+				if err == nil {
+					c.Close()
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s does not listen on %s: %v", tt.name, addr, err)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+			defer client.CloseIdleConnections()
+			for i := range 3 {
+				path := fmt.Sprintf("/call/%d?q=%d", i, i)
+				resp, err := client.Get("http://" + addr + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := "GET " + path + " " + latticeExample["X-Amzn-Lattice-Target"]
+				if resp.StatusCode != http.StatusOK || string(body) != want {
+					t.Errorf("GET %s: %d %q, want 200 %q", path, resp.StatusCode, body, want)
+				}
+			}
+		})
 	}
 }
