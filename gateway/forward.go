@@ -190,8 +190,9 @@ func removeConnectionHeaders(h http.Header) {
 // write when the answer is streamed (no length, such as gRPC or server-sent
 // events) so that the caller sees each part as it comes.
 func (g *Gateway) copyBody(w http.ResponseWriter, resp *http.Response) (readErr, writeErr error) {
-	buf := g.buffers.Get()
-	defer g.buffers.Put(buf)
+	pooled := g.buffers.get()
+	defer g.buffers.put(pooled)
+	buf := *pooled
 	var flush func() error
 	if resp.ContentLength == -1 {
 		rc := http.NewResponseController(w)

@@ -305,17 +305,24 @@ func newTargetTransport() *targetTransport {
 	return &targetTransport{plain: newH1Client(), http1: h1, http2: h2}
 }
 
-// bufferPool reuses the proxy's copy buffers.
+// bufferPool reuses the proxy's copy buffers. Get and Put serve
+// httputil.ReverseProxy; the gateway's own copies use get and put, which
+// keep the buffer's pointer and so allocate nothing per use.
 type bufferPool struct{ p sync.Pool }
 
-func (b *bufferPool) Get() []byte {
-	if v, ok := b.p.Get().(*[]byte); ok {
-		return *v
-	}
-	return make([]byte, 32<<10)
-}
+func (b *bufferPool) Get() []byte { return *b.get() }
 
 func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
+
+func (b *bufferPool) get() *[]byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return v
+	}
+	buf := make([]byte, 32<<10)
+	return &buf
+}
+
+func (b *bufferPool) put(buf *[]byte) { b.p.Put(buf) }
 
 // verifierFor returns the verifier of a directory.
 func (g *Gateway) verifierFor(dir *identity.Directory) (*sigv4.Verifier, error) {

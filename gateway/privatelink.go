@@ -203,8 +203,9 @@ func (l *endpointListener) dialTarget(svc *network.Service) (net.Conn, error) {
 // copyFlow copies src to dst until src ends (nil) or either fails, calling
 // touch after every read to keep the flow from idling out.
 func (g *Gateway) copyFlow(dst, src net.Conn, touch func()) error {
-	buf := g.buffers.Get()
-	defer g.buffers.Put(buf)
+	pooled := g.buffers.get()
+	defer g.buffers.put(pooled)
+	buf := *pooled
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
