@@ -77,6 +77,18 @@ type exchange struct {
 	// fw is the forwarding of an allowed request, kept here to spare an
 	// allocation per request.
 	fw forward
+	// forwarded is set when the request was sent on, at upstreamStart.
+	forwarded     bool
+	upstreamStart time.Time
+	// takenOver is set when an event loop sends the request and finishes
+	// the exchange.
+	takenOver bool
+	// h, r and rec are the ingress, the request and its response, for
+	// finish; subs are the access log subscriptions that cover it.
+	h    *ingressHandler
+	r    *http.Request
+	rec  *recorder
+	subs []string
 }
 
 // entry builds the access log entry of a finished exchange.
@@ -127,13 +139,18 @@ func (x *exchange) entry(r *http.Request, vpc string, rec *recorder, now time.Ti
 
 func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g := h.g
-	x := &exchange{start: g.clock()}
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	x := &exchange{start: g.clock(), h: h, r: r, rec: rec}
 	st := g.state()
 	snap := st.Lattice
-	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
-	if g.metrics != nil {
-		defer g.metrics.observe(x, rec)
-	}
+	defer func() {
+		// Also when send aborts the caller's connection, so that the
+		// access log and the metrics see how the request ended. An event
+		// loop that took the exchange over finishes it itself.
+		if !x.takenOver {
+			x.finish()
+		}
+	}()
 	src := addrPort(r.RemoteAddr)
 	srcIP := h.in.mapSource(src.Addr())
 	x.source = netip.AddrPortFrom(srcIP, src.Port())
@@ -166,13 +183,7 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x.network = networkPrefix + "arn:aws:ec2:" + g.region + ":" + owner + ":vpc/" + h.in.VPC
 	x.vpcARN = x.network[len(networkPrefix):]
 	if g.logs != nil {
-		if subs := subscriptions(snap, sn.ID, svc.ID); len(subs) > 0 {
-			defer func() {
-				if err := g.logs.Write(x.entry(r, h.in.VPC, rec, g.clock()), subs); err != nil {
-					g.log.Warn("access log not written", "err", err)
-				}
-			}()
-		}
+		x.subs = subscriptions(snap, sn.ID, svc.ID)
 	}
 	l, ok := snap.ListenerOnPort(svc.ID, h.port)
 	if !ok {
@@ -264,14 +275,37 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil && r.Body != http.NoBody {
 		r.Body = &countingBody{ReadCloser: r.Body, n: &x.received}
 	}
-	t0 = g.clock()
-	defer func() {
-		// Deferred, so that the access log and the metrics also see how a
-		// request ended when send aborted the caller's connection.
-		x.upstreamTime = g.clock().Sub(t0)
-		x.failure = fw.failure
-	}()
+	x.forwarded, x.upstreamStart = true, g.clock()
+	if tw, ok := w.(takeOver); ok && tw.takeOver(x) {
+		x.takenOver = true
+		return
+	}
 	g.send(rec, r, fw)
+}
+
+// takeOver is implemented by the response writer of an ingress that sends
+// some requests itself (the event loop): takeOver reports whether it takes
+// x's forwarding over, to finish x when the target has answered.
+type takeOver interface {
+	takeOver(x *exchange) bool
+}
+
+// finish records a completed exchange: the time the target took, the
+// access log entry and the metrics.
+func (x *exchange) finish() {
+	g := x.h.g
+	if x.forwarded {
+		x.upstreamTime = g.clock().Sub(x.upstreamStart)
+		x.failure = x.fw.failure
+	}
+	if len(x.subs) > 0 {
+		if err := g.logs.Write(x.entry(x.r, x.h.in.VPC, x.rec, g.clock()), x.subs); err != nil {
+			g.log.Warn("access log not written", "err", err)
+		}
+	}
+	if g.metrics != nil {
+		g.metrics.observe(x, x.rec)
+	}
 }
 
 // badTarget returns why a request's target cannot be authorised and sent
