@@ -59,6 +59,10 @@ type Ingress struct {
 	// request line and headers); larger requests get 431. Zero means
 	// DefaultMaxHeaderBytes.
 	MaxHeaderBytes int `json:"maxHeaderBytes,omitempty"`
+	// Engine is what serves the ingress: EngineGoroutines (net/http's
+	// server, the default) or EngineEventLoop (event loops, for plain HTTP
+	// on Linux).
+	Engine string `json:"engine,omitempty"`
 }
 
 // An AddressMap maps the addresses of one prefix onto another prefix of
@@ -82,6 +86,9 @@ func (in *Ingress) check() (int, error) {
 		return 0, fmt.Errorf("ingress %s: vpcOwner %q is not a 12-digit account ID", in.Listen, in.VPCOwner)
 	}
 	if err := checkSourceMap("ingress "+in.Listen, in.SourceMap); err != nil {
+		return 0, err
+	}
+	if err := in.checkEngine(); err != nil {
 		return 0, err
 	}
 	if err := in.checkEdge(); err != nil {

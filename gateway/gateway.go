@@ -21,6 +21,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -339,6 +340,10 @@ func (g *Gateway) verifierFor(dir *identity.Directory) (*sigv4.Verifier, error) 
 
 // Handler returns the handler of one ingress.
 func (g *Gateway) Handler(in Ingress) (http.Handler, error) {
+	return g.ingressHandler(in)
+}
+
+func (g *Gateway) ingressHandler(in Ingress) (*ingressHandler, error) {
 	port, err := in.check()
 	if err != nil {
 		return nil, err
@@ -349,6 +354,7 @@ func (g *Gateway) Handler(in Ingress) (http.Handler, error) {
 // A Running gateway is a set of listening ingresses.
 type Running struct {
 	servers []*http.Server
+	engines []*loopEngine
 	addrs   []net.Addr
 	wg      sync.WaitGroup
 	errs    chan error
@@ -361,10 +367,20 @@ type Running struct {
 func (g *Gateway) Start(ins []Ingress) (*Running, error) {
 	r := &Running{errs: make(chan error, len(ins))}
 	for _, in := range ins {
-		h, err := g.Handler(in)
+		h, err := g.ingressHandler(in)
 		if err != nil {
 			r.Shutdown(context.Background())
 			return nil, err
+		}
+		if in.usesEventLoop() {
+			e, err := g.startLoopEngine(in, h)
+			if err != nil {
+				r.Shutdown(context.Background())
+				return nil, fmt.Errorf("ingress %s: %w", in.Listen, err)
+			}
+			r.engines = append(r.engines, e)
+			r.addrs = append(r.addrs, e.Addr())
+			continue
 		}
 		ln, err := in.listen(g.log)
 		if err != nil {
@@ -399,6 +415,9 @@ func (r *Running) Shutdown(ctx context.Context) error {
 	var errs []error
 	for _, s := range r.servers {
 		errs = append(errs, s.Shutdown(ctx))
+	}
+	for _, e := range r.engines {
+		errs = append(errs, e.shutdown(ctx))
 	}
 	r.wg.Wait()
 	if r.proxies != nil {
