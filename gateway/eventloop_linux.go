@@ -66,7 +66,8 @@ type loopEngine struct {
 	handed  *handoffListener
 	srv     *http.Server // serves handed-over connections
 	closing atomic.Bool
-	stop    chan struct{}  // closed when shutting down
+	stop    chan struct{} // closed when shutting down
+	stopped sync.Once
 	done    sync.WaitGroup // the loops and the accepting goroutine
 	relays  sync.WaitGroup // relaying goroutines
 }
@@ -172,7 +173,7 @@ func dupConn(nc net.Conn) (int, error) {
 // idle connections, until ctx ends; then it closes what is left.
 func (e *loopEngine) shutdown(ctx context.Context) error {
 	e.closing.Store(true)
-	close(e.stop)
+	e.stopped.Do(func() { close(e.stop) })
 	e.ln.Close()
 	for _, l := range e.loops {
 		l.signal()
@@ -825,12 +826,12 @@ func (l *eventLoop) answer(t *targetConn, eof bool) bool {
 	ex := c.ex
 	for {
 		end := bytes.Index(t.in, headEnd)
-		if end < 0 {
-			if len(t.in) > loopMaxAnswerHead {
-				l.targetFailed(t, errors.New("the target's answer head is too large"), false)
-				return true
-			}
+		if end < 0 && len(t.in) <= loopMaxAnswerHead {
 			return false
+		}
+		if end < 0 || end > loopMaxAnswerHead {
+			l.relay(t) // a large head: a goroutine reads it
+			return true
 		}
 		l.rd.Reset(t.in[:end+len(headEnd)])
 		l.br.Reset(&l.rd)
