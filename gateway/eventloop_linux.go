@@ -228,6 +228,7 @@ type eventLoop struct {
 // A callerConn is a caller's connection.
 type callerConn struct {
 	fd     int
+	events uint32 // those the loop waits for
 	remote string
 	in     []byte // read, not yet served
 	out    []byte // to write when the socket takes it
@@ -244,6 +245,7 @@ type callerConn struct {
 // A targetConn is a connection to a target.
 type targetConn struct {
 	fd         int
+	events     uint32 // those the loop waits for
 	addr       string
 	in         []byte
 	out        []byte // head not yet written
@@ -293,6 +295,22 @@ func (l *eventLoop) closeFDs() {
 func (l *eventLoop) ctl(op, fd int, events uint32) error {
 	return unix.EpollCtl(l.epfd, op, fd, &unix.EpollEvent{Events: events, Fd: int32(fd)})
 }
+
+// await changes the events the loop waits for on fd, whose current ones
+// are *cur, only when they differ: a system call saved per request.
+func (l *eventLoop) await(fd int, cur *uint32, events uint32) {
+	if *cur != events {
+		l.ctl(unix.EPOLL_CTL_MOD, fd, events)
+		*cur = events
+	}
+}
+
+const (
+	readable  = unix.EPOLLIN | unix.EPOLLRDHUP
+	writable  = unix.EPOLLOUT | unix.EPOLLRDHUP
+	hangUp    = unix.EPOLLRDHUP
+	connected = unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP
+)
 
 // signal wakes the loop.
 func (l *eventLoop) signal() {
@@ -388,7 +406,8 @@ func (l *eventLoop) takeIncoming() {
 		l.callers = grown(l.callers, c.fd)
 		l.callers[c.fd] = c
 		l.open++
-		if err := l.ctl(unix.EPOLL_CTL_ADD, c.fd, unix.EPOLLIN|unix.EPOLLRDHUP); err != nil {
+		c.events = readable
+		if err := l.ctl(unix.EPOLL_CTL_ADD, c.fd, c.events); err != nil {
 			l.closeCaller(c)
 		}
 	}
@@ -417,7 +436,17 @@ func (l *eventLoop) callerEvent(c *callerConn, events uint32) {
 		}
 	}
 	if c.ex != nil {
-		if events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		// What a caller sends while its target works is kept for later,
+		// up to a head's worth; past that the loop stops reading it.
+		gone := events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0
+		if !gone && events&unix.EPOLLIN != 0 {
+			limit := l.e.h.maxHeader() + 1
+			gone = !l.read(c.fd, &c.in, limit)
+			if len(c.in) >= limit {
+				l.await(c.fd, &c.events, hangUp)
+			}
+		}
+		if gone {
 			// The caller went away while its target had not answered,
 			// as net/http's server notices with its background read:
 			// the exchange is abandoned (closeCaller).
@@ -474,7 +503,7 @@ func (l *eventLoop) send(c *callerConn, b []byte) bool {
 		}
 	}
 	c.out = append(c.out, b...)
-	l.ctl(unix.EPOLL_CTL_MOD, c.fd, unix.EPOLLOUT|unix.EPOLLRDHUP)
+	l.await(c.fd, &c.events, writable)
 	return true
 }
 
@@ -501,7 +530,7 @@ func (l *eventLoop) flush(c *callerConn) bool {
 		l.closeCaller(c)
 		return false
 	}
-	l.ctl(unix.EPOLL_CTL_MOD, c.fd, unix.EPOLLIN|unix.EPOLLRDHUP)
+	l.await(c.fd, &c.events, readable)
 	l.serve(c) // requests that came meanwhile
 	return true
 }
@@ -682,7 +711,6 @@ func (l *eventLoop) forward(c *callerConn, req *http.Request, lw *loopWriter) {
 	}
 	c.ex = ex
 	l.inFlight++
-	l.ctl(unix.EPOLL_CTL_MOD, c.fd, unix.EPOLLRDHUP)
 	l.dispatch(c, ex, false)
 }
 
@@ -730,7 +758,7 @@ func (l *eventLoop) dial(addr string) (*targetConn, error) {
 		return nil, os.NewSyscallError("socket", err)
 	}
 	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	t := &targetConn{fd: fd, addr: addr}
+	t := &targetConn{fd: fd, addr: addr, events: connected}
 	err = unix.Connect(fd, sa)
 	switch err {
 	case nil:
@@ -742,7 +770,7 @@ func (l *eventLoop) dial(addr string) (*targetConn, error) {
 	}
 	l.targets = grown(l.targets, fd)
 	l.targets[fd] = t
-	if err := l.ctl(unix.EPOLL_CTL_ADD, fd, unix.EPOLLIN|unix.EPOLLOUT|unix.EPOLLRDHUP); err != nil {
+	if err := l.ctl(unix.EPOLL_CTL_ADD, fd, t.events); err != nil {
 		l.closeTarget(t)
 		return nil, err
 	}
@@ -761,13 +789,13 @@ func (l *eventLoop) writeTarget(t *targetConn) {
 			continue
 		}
 		if err == unix.EAGAIN {
-			l.ctl(unix.EPOLL_CTL_MOD, t.fd, unix.EPOLLIN|unix.EPOLLOUT|unix.EPOLLRDHUP)
+			l.await(t.fd, &t.events, connected)
 			return
 		}
 		l.targetFailed(t, os.NewSyscallError("write", err), true)
 		return
 	}
-	l.ctl(unix.EPOLL_CTL_MOD, t.fd, unix.EPOLLIN|unix.EPOLLRDHUP)
+	l.await(t.fd, &t.events, readable)
 }
 
 func (l *eventLoop) targetEvent(t *targetConn, events uint32) {
@@ -886,7 +914,7 @@ func (l *eventLoop) answer(t *targetConn, eof bool) bool {
 			l.closeTarget(t)
 		}
 		ex.x.finish()
-		l.ctl(unix.EPOLL_CTL_MOD, c.fd, unix.EPOLLIN|unix.EPOLLRDHUP)
+		l.await(c.fd, &c.events, readable)
 		if l.send(c, l.out.Bytes()) && len(c.out) == 0 {
 			l.serve(c)
 		}
@@ -971,7 +999,7 @@ func (l *eventLoop) fail(c *callerConn, ex *loopExchange, err error) {
 	x.rec.ResponseWriter = lw
 	l.g.targetError(x.rec, ex.req, &x.fw, err)
 	x.finish()
-	l.ctl(unix.EPOLL_CTL_MOD, c.fd, unix.EPOLLIN|unix.EPOLLRDHUP)
+	l.await(c.fd, &c.events, readable)
 	l.answerLocally(c, ex.req, lw)
 	if l.callers[c.fd] == c && len(c.out) == 0 {
 		l.serve(c)

@@ -90,7 +90,7 @@ func main() {
 		threads     = flag.Int("threads", 2, "wrk threads")
 		rounds      = flag.Int("rounds", 3, "how many times every server is measured, in turn; the table shows the medians")
 		keep        = flag.Bool("keep", false, "keep the work directory (trellis data, nginx config, logs)")
-		only        = flag.String("only", "", "run only these rows, comma-separated: target, reverseproxy, goproxy, rawproxy, loopproxy, nginx, trellis (rawproxy and loopproxy run only when named)")
+		only        = flag.String("only", "", "run only these rows, comma-separated: target, reverseproxy, goproxy, rawproxy, loopproxy, nginx, trellis (both of its engines; rawproxy and loopproxy run only when named)")
 		trellisEnv  = flag.String("trellis-env", "", "extra environment for the trellis process, such as GOGC=200 (space-separated)")
 		trellisBin  = flag.String("trellis-bin", "", "run this trellis binary instead of building ./cmd/trellis (to compare two builds)")
 		goproxyWork = flag.Duration("goproxy-work", 0, "busy work the minimal Go proxies (goproxy, rawproxy, loopproxy) do per request, such as 10µs (to see how p99 grows with the cost of a request)")
@@ -224,12 +224,13 @@ func (b *bench) run() error {
 		return signedHeaders("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "target-0123456789abcdef0.7d67968.vpc-lattice-svcs.us-east-1.on.aws")
 	}
 	if b.wants("trellis") {
-		cmd, ingress, id, secret, host, err := b.startTrellis(targetAddr)
+		cmd, ingresses, id, secret, host, err := b.startTrellis(targetAddr)
 		if err != nil {
 			return err
 		}
 		sign = func() ([]string, error) { return signedHeaders(id, secret, host) }
-		b.add("trellis, AWS_IAM, SigV4", ingress, cmd)
+		b.add("trellis, AWS_IAM, SigV4", ingresses[0], cmd)
+		b.add("trellis, AWS_IAM, SigV4, event loop", ingresses[1], cmd)
 	}
 	if len(b.rows) == 0 {
 		return fmt.Errorf("-only %q selects no row", b.only)
@@ -759,34 +760,38 @@ http {
 	return path, os.WriteFile(path, []byte(conf), 0o644)
 }
 
-// startTrellis builds and starts trellis serve with one ingress, configures
+// startTrellis builds and starts trellis serve with two ingresses, one per
+// engine (goroutines, then event loops), configures
 // a service in front of the target through the VPC Lattice API, and returns
 // the ingress address, the administrator's key and the service's name.
-func (b *bench) startTrellis(target string) (cmd *exec.Cmd, ingressAddr, id, secret, host string, err error) {
+func (b *bench) startTrellis(target string) (cmd *exec.Cmd, ingressAddrs [2]string, id, secret, host string, err error) {
 	bin := b.trellisBin
 	if bin == "" {
 		bin = filepath.Join(b.work, "trellis")
 		if err := liveserve.Build(bin); err != nil {
-			return nil, "", "", "", "", err
+			return nil, ingressAddrs, "", "", "", err
 		}
 	}
-	control, ingress := mustFreeAddr(), mustFreeAddr()
+	control := mustFreeAddr()
+	ingressAddrs = [2]string{mustFreeAddr(), mustFreeAddr()}
 	data := filepath.Join(b.work, "data")
 	conf := filepath.Join(b.work, "trellis.yaml")
-	cfg := fmt.Sprintf("data: %s\nlisten: %s\nregion: %s\naccount: %q\ngateway:\n  ingress:\n    - listen: %s\n      vpc: %s\n      listenerPort: 80\n",
-		data, control, liveserve.Region, liveserve.Account, ingress, liveserve.VPC)
+	cfg := fmt.Sprintf("data: %s\nlisten: %s\nregion: %s\naccount: %q\ngateway:\n  ingress:\n"+
+		"    - listen: %s\n      vpc: %s\n      listenerPort: 80\n      engine: goroutines\n"+
+		"    - listen: %s\n      vpc: %s\n      listenerPort: 80\n      engine: eventloop\n",
+		data, control, liveserve.Region, liveserve.Account, ingressAddrs[0], liveserve.VPC, ingressAddrs[1], liveserve.VPC)
 	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
-		return nil, "", "", "", "", err
+		return nil, ingressAddrs, "", "", "", err
 	}
 	if cmd, err = b.start("trellis", bin, "serve", "--config", conf); err != nil {
-		return nil, "", "", "", "", err
+		return nil, ingressAddrs, "", "", "", err
 	}
 	if id, secret, err = liveserve.WaitCredentials(data); err != nil {
-		return nil, "", "", "", "", err
+		return nil, ingressAddrs, "", "", "", err
 	}
 	svc, err := liveserve.ConfigureService(context.Background(), liveserve.Client(control, id, secret), "bench", target)
 	if err != nil {
-		return nil, "", "", "", "", fmt.Errorf("configuring trellis: %w", err)
+		return nil, ingressAddrs, "", "", "", fmt.Errorf("configuring trellis: %w", err)
 	}
-	return cmd, ingress, id, secret, aws.ToString(svc.DnsEntry.DomainName), nil
+	return cmd, ingressAddrs, id, secret, aws.ToString(svc.DnsEntry.DomainName), nil
 }
