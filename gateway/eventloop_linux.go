@@ -823,6 +823,9 @@ func (l *eventLoop) targetEvent(t *targetConn, events uint32) {
 			l.targetFailed(t, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", err)}, false)
 			return
 		}
+		if _, err := unix.Getpeername(t.fd); err == unix.ENOTCONN {
+			return // an event of an earlier connection on this descriptor
+		}
 		t.connecting = false
 		t.caller.ex.dialBy = time.Time{}
 		l.writeTarget(t)
@@ -1176,7 +1179,17 @@ func (g *Gateway) relayAnswer(caller net.Conn, target io.Reader, ex *loopExchang
 	defer resp.Body.Close()
 	var head bytes.Buffer
 	writeAnswerHead(&head, resp, closing)
-	chunked := len(resp.TransferEncoding) > 0 || resp.ContentLength < 0
+	noBody := ex.req.Method == http.MethodHead || !bodyAllowed(resp.StatusCode)
+	chunked := !noBody && (len(resp.TransferEncoding) > 0 || resp.ContentLength < 0)
+	if noBody {
+		if resp.ContentLength >= 0 && bodyAllowed(resp.StatusCode) {
+			head.WriteString("Content-Length: " + strconv.FormatInt(resp.ContentLength, 10) + "\r\n")
+		}
+		head.WriteString("\r\n")
+		x.rec.status, x.rec.wrote = resp.StatusCode, true
+		_, err := caller.Write(head.Bytes())
+		return err == nil
+	}
 	if chunked {
 		head.WriteString("Transfer-Encoding: chunked\r\n")
 		if len(resp.Trailer) > 0 {

@@ -65,6 +65,7 @@ func main() {
 		conns    = flag.Int("conns", 0, "keep-alive connections held open for the whole run")
 		every    = flag.Duration("every", 5*time.Second, "how often each held connection sends a request")
 		ramp     = flag.Int("ramp", 500, "held connections opened per second")
+		engine   = flag.String("engine", "goroutines", "what serves the ingress: goroutines or eventloop (docs/gateway.md, Engines)")
 	)
 	flag.Parse()
 	if *workers < 0 || *conns < 0 || *ramp < 1 || *every <= 0 || *interval <= 0 || *change <= 0 {
@@ -79,7 +80,7 @@ func main() {
 	} else {
 		fmt.Fprintln(os.Stderr, "work directory:", work)
 	}
-	if err := run(work, options{duration: *duration, interval: *interval, workers: *workers, change: *change, conns: *conns, every: *every, ramp: *ramp}); err != nil {
+	if err := run(work, options{duration: *duration, interval: *interval, workers: *workers, change: *change, conns: *conns, every: *every, ramp: *ramp, engine: *engine}); err != nil {
 		log.Print(err)
 		if !*keep {
 			os.RemoveAll(work)
@@ -92,6 +93,7 @@ func main() {
 type options struct {
 	duration, interval, change, every time.Duration
 	workers, conns, ramp              int
+	engine                            string
 }
 
 func run(work string, o options) error {
@@ -116,8 +118,8 @@ func run(work string, o options) error {
 	}
 	data := filepath.Join(work, "data")
 	conf := filepath.Join(work, "trellis.yaml")
-	cfg := fmt.Sprintf("data: %s\nlisten: %s\nregion: %s\naccount: %q\ngateway:\n  accessLogDir: %s\n  metricsListen: %s\n  ingress:\n    - listen: %s\n      vpc: %s\n      listenerPort: 80\n",
-		data, control, liveserve.Region, liveserve.Account, filepath.Join(work, "access-logs"), metrics, ingress, liveserve.VPC)
+	cfg := fmt.Sprintf("data: %s\nlisten: %s\nregion: %s\naccount: %q\ngateway:\n  accessLogDir: %s\n  metricsListen: %s\n  ingress:\n    - listen: %s\n      vpc: %s\n      listenerPort: 80\n      engine: %s\n",
+		data, control, liveserve.Region, liveserve.Account, filepath.Join(work, "access-logs"), metrics, ingress, liveserve.VPC, o.engine)
 	if err := os.WriteFile(conf, []byte(cfg), 0o600); err != nil {
 		return err
 	}
