@@ -335,7 +335,6 @@ func grown[T any](s []*T, fd int) []*T {
 
 func (l *eventLoop) run() {
 	defer l.e.done.Done()
-	runtime.LockOSThread()
 	defer l.closeFDs()
 	nextSweep := time.Now()
 	for {
