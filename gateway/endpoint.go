@@ -415,7 +415,7 @@ func (g *Gateway) endpointHandler(in EndpointIngress) *endpointHandler {
 			pr.Out.Method = fw.method
 			hd := pr.Out.Header
 			for name := range hd {
-				if hasFoldPrefix(name, "x-amzn-") || hasFoldPrefix(name, "x-forwarded-") || strings.EqualFold(name, HeaderAPIID) {
+				if n := dashed(name); hasFoldPrefix(n, "x-amzn-") || hasFoldPrefix(n, "x-forwarded-") || strings.EqualFold(n, HeaderAPIID) {
 					delete(hd, name)
 				}
 			}
@@ -458,6 +458,7 @@ func (h *endpointHandler) apiID(r *http.Request) (string, bool) {
 
 // ServeHTTP serves one call to a private API through the endpoint.
 func (h *endpointHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	trimHeaderValues(r)
 	if msg := badTarget(r); msg != "" {
 		apiError(rw, http.StatusBadRequest, "", msg)
 		return

@@ -35,6 +35,11 @@ func (g *Gateway) send(w http.ResponseWriter, r *http.Request, fw *forward) {
 		return
 	}
 	resp, err := g.roundTrip(r, fw)
+	if err == nil {
+		if err = checkAnswerStatus(resp.StatusCode); err != nil {
+			resp.Body.Close()
+		}
+	}
 	if err != nil {
 		g.targetError(w, r, fw, err)
 		return

@@ -279,7 +279,9 @@ type targetTransport struct {
 }
 
 func (t *targetTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.URL.Scheme == "http" {
+	// Requests with a body go through net/http's transport, which reads a
+	// target's early answer (a 413, say) while it still writes the body.
+	if r.URL.Scheme == "http" && (r.Body == nil || r.Body == http.NoBody) {
 		return t.plain.RoundTrip(r)
 	}
 	return t.http1.RoundTrip(r)

@@ -27,15 +27,57 @@ type h1Client struct {
 	maxIdle     int // per target address
 	idleTimeout time.Duration
 
-	mu   sync.Mutex
-	idle map[string][]*h1Conn
+	mu     sync.Mutex
+	idle   map[string][]*h1Conn
+	reaper *time.Timer // closes connections idle too long
 }
 
 type h1Conn struct {
 	net.Conn
+	head     headLimit // under br: bounds an answer's head
 	br       *bufio.Reader
 	bw       *bufio.Writer
 	lastUsed time.Time
+}
+
+// maxAnswerHead bounds the status line and headers of a target's answer,
+// as http.Transport's MaxResponseHeaderBytes does (with a tenth of its
+// default): a target cannot make the gateway hold an endless head.
+const maxAnswerHead = 1 << 20
+
+// headLimit reads from a connection, failing once more than n bytes are
+// read while n is not negative.
+type headLimit struct {
+	r io.Reader
+	n int64
+}
+
+var errAnswerHeadTooLarge = errors.New("the target's answer head is larger than 1 MiB")
+
+func (h *headLimit) Read(p []byte) (int, error) {
+	if h.n < 0 {
+		return h.r.Read(p)
+	}
+	if h.n == 0 {
+		return 0, errAnswerHeadTooLarge
+	}
+	if int64(len(p)) > h.n {
+		p = p[:h.n]
+	}
+	n, err := h.r.Read(p)
+	h.n -= int64(n)
+	return n, err
+}
+
+// idempotent reports whether a request may be sent again when a pooled
+// connection fails before any answer: the methods RFC 9110 calls
+// idempotent, as net/http's transport does.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return false
 }
 
 func newH1Client() *h1Client {
@@ -55,7 +97,7 @@ var errReusedConnBroken = errors.New("pooled connection closed by the target")
 // RoundTrip sends r, whose URL.Host is the target's address, and returns
 // the target's answer. It implements http.RoundTripper.
 func (c *h1Client) RoundTrip(r *http.Request) (*http.Response, error) {
-	replayable := r.Body == nil || r.Body == http.NoBody
+	replayable := (r.Body == nil || r.Body == http.NoBody) && idempotent(r.Method)
 	return c.do(r.Context(), r.URL.Host, outbound{req: r}, replayable, time.Time{})
 }
 
@@ -71,7 +113,7 @@ func (c *h1Client) forward(r *http.Request, fw *forward, timeout time.Duration) 
 	if timeout > 0 {
 		deadline = time.Now().Add(timeout)
 	}
-	resp, err := c.do(r.Context(), fw.target.Host, outbound{req: r, fw: fw}, true, deadline)
+	resp, err := c.do(r.Context(), fw.target.Host, outbound{req: r, fw: fw}, idempotent(r.Method), deadline)
 	if errors.Is(err, errUpstreamTimeout) {
 		err = fmt.Errorf("%w (%s)", errUpstreamTimeout, timeout)
 	}
@@ -133,7 +175,7 @@ func (c *h1Client) conn(ctx context.Context, addr string, deadline time.Time) (*
 		conn := list[len(list)-1]
 		list[len(list)-1] = nil
 		c.idle[addr] = list[:len(list)-1]
-		if now.Sub(conn.lastUsed) < c.idleTimeout {
+		if now.Sub(conn.lastUsed) < c.idleTimeout && !unsolicited(conn.Conn) {
 			c.mu.Unlock()
 			return conn, true, nil
 		}
@@ -146,7 +188,9 @@ func (c *h1Client) conn(ctx context.Context, addr string, deadline time.Time) (*
 	if err != nil {
 		return nil, false, err
 	}
-	return &h1Conn{Conn: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 8<<10)}, false, nil
+	conn := &h1Conn{Conn: nc, head: headLimit{r: nc, n: -1}, bw: bufio.NewWriterSize(nc, 8<<10)}
+	conn.br = bufio.NewReaderSize(&conn.head, 16<<10)
+	return conn, false, nil
 }
 
 // put returns a connection whose exchange is complete to the pool.
@@ -155,11 +199,47 @@ func (c *h1Client) put(addr string, conn *h1Conn) {
 	c.mu.Lock()
 	if list := c.idle[addr]; len(list) < c.maxIdle {
 		c.idle[addr] = append(list, conn)
+		if c.reaper == nil {
+			c.reaper = time.AfterFunc(c.idleTimeout, c.reap)
+		}
 		c.mu.Unlock()
 		return
 	}
 	c.mu.Unlock()
 	conn.Close()
+}
+
+// reap closes the connections idle longer than the idle timeout (their
+// target may be gone for good), and runs again while some remain.
+func (c *h1Client) reap() {
+	now := time.Now()
+	var old []*h1Conn
+	c.mu.Lock()
+	for addr, list := range c.idle {
+		kept := list[:0]
+		for _, conn := range list {
+			if now.Sub(conn.lastUsed) < c.idleTimeout {
+				kept = append(kept, conn)
+			} else {
+				old = append(old, conn)
+			}
+		}
+		clear(list[len(kept):])
+		if len(kept) == 0 {
+			delete(c.idle, addr)
+		} else {
+			c.idle[addr] = kept
+		}
+	}
+	if len(c.idle) > 0 {
+		c.reaper.Reset(c.idleTimeout / 2)
+	} else {
+		c.reaper = nil
+	}
+	c.mu.Unlock()
+	for _, conn := range old {
+		conn.Close()
+	}
 }
 
 // CloseIdleConnections closes the pooled connections.
@@ -203,6 +283,7 @@ func (c *h1Client) exchange(ctx context.Context, conn *h1Conn, addr string, out 
 	if err := conn.bw.Flush(); err != nil {
 		return fail(err, true)
 	}
+	conn.head.n = maxAnswerHead + int64(conn.br.Buffered())
 	for {
 		if _, err := conn.br.Peek(1); err != nil {
 			return fail(err, true)
@@ -211,11 +292,15 @@ func (c *h1Client) exchange(ctx context.Context, conn *h1Conn, addr string, out 
 		if err != nil {
 			return fail(err, false)
 		}
+		if err := checkAnswerStatus(resp.StatusCode); err != nil {
+			return fail(err, false)
+		}
 		// Interim answers (100 Continue, 103 Early Hints) precede the
-		// real one; 101 switches protocols and is not expected here.
-		if resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+		// real one.
+		if resp.StatusCode < 200 {
 			continue
 		}
+		conn.head.n = -1
 		if !deadline.IsZero() {
 			// The body is not bounded: a stream that has started goes on
 			// for as long as both sides want. A cancellation that came
@@ -226,6 +311,11 @@ func (c *h1Client) exchange(ctx context.Context, conn *h1Conn, addr string, out 
 			}
 		}
 		keep := !resp.Close && (out.fw != nil || !out.req.Close)
+		if bodylessAnswer(out.req.Method, resp.StatusCode) && conn.br.Buffered() > 0 {
+			// Bytes after an answer that has no body: the target and
+			// the gateway disagree on where answers end.
+			keep = false
+		}
 		resp.Body = &h1Body{rc: resp.Body, client: c, conn: conn, addr: addr, stop: stop, keep: keep}
 		return resp, nil
 	}
@@ -346,9 +436,32 @@ func (b *h1Body) Close() error {
 // answer was read whole and both sides keep it alive.
 func (b *h1Body) finish(reuse bool) {
 	b.done = true
-	if b.stop() && reuse {
+	// Bytes beyond the answer's end belong to no request: a connection
+	// with any is not used again, lest the next caller read them as its
+	// answer.
+	if b.stop() && reuse && b.conn.br.Buffered() == 0 {
 		b.client.put(b.addr, b.conn)
 		return
 	}
 	b.conn.Close()
+}
+
+// checkAnswerStatus refuses status codes no answer may have: below 100
+// (three digits that net/http's parser accepts but no handler can write)
+// and 101, which a request that did not ask to switch protocols must not
+// get.
+func checkAnswerStatus(code int) error {
+	switch {
+	case code < 100:
+		return fmt.Errorf("the target answered with status %03d", code)
+	case code == http.StatusSwitchingProtocols:
+		return errors.New("the target switched protocols unasked")
+	}
+	return nil
+}
+
+// bodylessAnswer reports whether an answer to method with status code has
+// no body whatever its headers say.
+func bodylessAnswer(method string, code int) bool {
+	return method == http.MethodHead || code < 200 || code == http.StatusNoContent || code == http.StatusNotModified
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
+	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
@@ -154,6 +155,7 @@ func (h *ingressHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	src := addrPort(r.RemoteAddr)
 	srcIP := h.in.mapSource(src.Addr())
 	x.source = netip.AddrPortFrom(srcIP, src.Port())
+	trimHeaderValues(r)
 	if msg := badTarget(r); msg != "" {
 		plain(rec, http.StatusBadRequest, msg)
 		return
@@ -324,7 +326,41 @@ func badTarget(r *http.Request) string {
 	if hasSpaceOrCTL(u.RawQuery) {
 		return "BadRequest: the request's query contains a space or a control character; percent-encode it"
 	}
+	if hasDotSegment(u.Path) {
+		return "BadRequest: the request's path contains a . or .. segment (perhaps percent-encoded); send the path it stands for"
+	}
 	return ""
+}
+
+// hasDotSegment reports whether a decoded path has a "." or ".." segment.
+// The policies match the path as sent, while a target (or a server in
+// front of it) may resolve /public/../admin to /admin: such a path is
+// refused rather than authorised as one path and served as another.
+func hasDotSegment(path string) bool {
+	for path != "" {
+		var seg string
+		seg, path, _ = strings.Cut(path, "/")
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// trimHeaderValues trims the spaces and tabs around header values, which
+// HTTP/2 lets through and HTTP/1.1 does not: the policies and rules must
+// see the value the target will get, and both forwarding paths trim.
+func trimHeaderValues(r *http.Request) {
+	if r.ProtoMajor < 2 {
+		return // net/http's HTTP/1 parser has trimmed them
+	}
+	for _, values := range r.Header {
+		for i, v := range values {
+			if t := textproto.TrimString(v); len(t) != len(v) {
+				values[i] = t
+			}
+		}
+	}
 }
 
 // hasSpaceOrCTL reports whether s holds a space or a control character.
@@ -452,7 +488,19 @@ func identityHeader(c *identity.Caller) string {
 // spoofable reports whether a client-sent header must not reach a target:
 // VPC Lattice's own headers and X-Forwarded-*.
 func spoofable(name string) bool {
+	name = dashed(name)
 	return hasFoldPrefix(name, "x-amzn-lattice-") || hasFoldPrefix(name, "x-forwarded-") || strings.EqualFold(name, HeaderSourceVPC)
+}
+
+// dashed returns a header name with underscores read as dashes: CGI,
+// WSGI, Rack and PHP targets see X_Amzn_Lattice_Identity and
+// X-Amzn-Lattice-Identity as the same variable, so a caller must not be
+// able to send either.
+func dashed(name string) string {
+	if strings.IndexByte(name, '_') < 0 {
+		return name
+	}
+	return strings.ReplaceAll(name, "_", "-")
 }
 
 func hasFoldPrefix(s, prefix string) bool {

@@ -1,0 +1,35 @@
+//go:build unix
+
+package gateway
+
+import (
+	"net"
+	"syscall"
+)
+
+// unsolicited reports whether an idle connection has something to read
+// (bytes or its end) without reading it: a target that sent more after an
+// answer, or a 408 before closing, must not have that read as the next
+// caller's answer. One non-blocking peek, no deadline.
+func unsolicited(c net.Conn) bool {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return true
+	}
+	var pending bool
+	err = rc.Control(func(fd uintptr) {
+		pending = peekPending(int(fd))
+	})
+	return err != nil || pending
+}
+
+// peekPending reports whether fd has bytes or an end of stream to read.
+func peekPending(fd int) bool {
+	var b [1]byte
+	n, _, err := syscall.Recvfrom(fd, b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	return n > 0 || err == nil || (err != syscall.EAGAIN && err != syscall.EWOULDBLOCK && err != syscall.EINTR)
+}
