@@ -66,8 +66,8 @@ func (h *ingressHandler) maxHeader() int {
 // one an event loop gives without blocking: the gateway's own answers, a
 // fixed response, or forwarding to plain-HTTP/1.1 targets with the
 // gateway's own client. It reads the snapshot the handler will read,
-// unless a configuration change comes in between; the handler then
-// forwards the request itself (see loopWriter.takeOver).
+// unless a configuration change comes in between; the loop then hands the
+// request over (see loopWriter.takeOver).
 func (h *ingressHandler) loopRoutable(r *http.Request) bool {
 	g := h.g
 	if g.plain == nil {
@@ -117,6 +117,10 @@ type loopWriter struct {
 	status int
 	body   []byte
 	x      *exchange
+	// refused is set when the handler decided to forward the request in
+	// a way a loop cannot (the configuration changed since loopRoutable):
+	// the loop hands the connection, request and all, to net/http.
+	refused bool
 }
 
 func (w *loopWriter) Header() http.Header { return w.header }
@@ -138,12 +142,13 @@ func (w *loopWriter) Write(b []byte) (int, error) {
 // takeOver takes x's forwarding for the loop when the gateway's own
 // client would send it: a request without a body to a plain-HTTP/1.1
 // target. Otherwise (only when the configuration changed since
-// loopRoutable) the handler sends it, blocking the loop for that one
-// exchange.
+// loopRoutable) it refuses the request, unsent and unrecorded, for the
+// loop to hand over: the loop never blocks on a target.
 func (w *loopWriter) takeOver(x *exchange) bool {
 	fw := &x.fw
 	if x.h.g.plain == nil || fw.http2 || fw.target.Scheme != "http" {
-		return false
+		w.refused = true
+		return true
 	}
 	w.x = x
 	return true

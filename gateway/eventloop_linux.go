@@ -50,6 +50,9 @@ const (
 	// loopDialTimeout bounds a connection to a target, as the gateway's
 	// dialer does.
 	loopDialTimeout = 10 * time.Second
+	// loopMaxIdle bounds a loop's idle connections to one target, as the
+	// gateway's client does.
+	loopMaxIdle = 1024
 )
 
 // eventLoopAvailable reports whether this platform has the event-loop
@@ -68,8 +71,11 @@ type loopEngine struct {
 	closing atomic.Bool
 	stop    chan struct{} // closed when shutting down
 	stopped sync.Once
-	done    sync.WaitGroup // the loops and the accepting goroutine
-	relays  sync.WaitGroup // relaying goroutines
+	// relayConns are the connections of running relays.
+	relayMu    sync.Mutex
+	relayConns map[net.Conn]struct{}
+	done       sync.WaitGroup // the loops and the accepting goroutine
+	relays     sync.WaitGroup // relaying goroutines
 }
 
 // startLoopEngine listens on in and serves it with event loops.
@@ -193,7 +199,17 @@ func (e *loopEngine) shutdown(ctx context.Context) error {
 	}
 	err = errors.Join(err, e.srv.Shutdown(ctx))
 	e.handed.Close()
-	e.relays.Wait()
+	relaysDone := make(chan struct{})
+	go func() { e.relays.Wait(); close(relaysDone) }()
+	select {
+	case <-relaysDone:
+	case <-ctx.Done():
+		e.closeRelays()
+		<-relaysDone
+		if err == nil {
+			err = ctx.Err()
+		}
+	}
 	return err
 }
 
@@ -207,6 +223,7 @@ type eventLoop struct {
 
 	mu       sync.Mutex
 	incoming []*callerConn
+	exited   bool // the loop has stopped: add closes what it is given
 
 	callers []*callerConn // by descriptor
 	targets []*targetConn // by descriptor
@@ -321,9 +338,30 @@ func (l *eventLoop) signal() {
 // add gives the loop a new connection (from the accepting goroutine).
 func (l *eventLoop) add(c *callerConn) {
 	l.mu.Lock()
+	if l.exited {
+		l.mu.Unlock()
+		unix.Close(c.fd)
+		l.e.release()
+		return
+	}
 	l.incoming = append(l.incoming, c)
 	l.mu.Unlock()
 	l.signal()
+}
+
+// exit stops the loop taking connections and closes those given since it
+// last looked.
+func (l *eventLoop) exit() {
+	l.mu.Lock()
+	l.exited = true
+	incoming := l.incoming
+	l.incoming = nil
+	l.mu.Unlock()
+	for _, c := range incoming {
+		unix.Close(c.fd)
+		l.e.release()
+	}
+	l.closeFDs()
 }
 
 func grown[T any](s []*T, fd int) []*T {
@@ -335,7 +373,7 @@ func grown[T any](s []*T, fd int) []*T {
 
 func (l *eventLoop) run() {
 	defer l.e.done.Done()
-	defer l.closeFDs()
+	defer l.exit()
 	nextSweep := time.Now()
 	for {
 		if l.e.closing.Load() && l.drained() {
@@ -429,6 +467,13 @@ func (l *eventLoop) handle(fd int, events uint32) {
 }
 
 func (l *eventLoop) callerEvent(c *callerConn, events uint32) {
+	if len(c.out) > 0 && events&unix.EPOLLRDHUP != 0 {
+		// The caller has sent all it will but may still read: wait for
+		// the socket to take the rest (RDHUP stays set, and waiting for
+		// it would wake the loop for ever).
+		c.eof = true
+		l.await(c.fd, &c.events, unix.EPOLLOUT)
+	}
 	if events&unix.EPOLLOUT != 0 {
 		if !l.flush(c) {
 			return
@@ -502,7 +547,14 @@ func (l *eventLoop) send(c *callerConn, b []byte) bool {
 		}
 	}
 	c.out = append(c.out, b...)
-	l.await(c.fd, &c.events, writable)
+	// A caller that does not take its answer within the idle timeout is
+	// closed.
+	c.deadline = time.Now().Add(l.e.h.in.IdleTimeout.orDefault(DefaultIdleTimeout))
+	if c.eof {
+		l.await(c.fd, &c.events, unix.EPOLLOUT)
+	} else {
+		l.await(c.fd, &c.events, writable)
+	}
 	return true
 }
 
@@ -524,7 +576,7 @@ func (l *eventLoop) flush(c *callerConn) bool {
 		l.closeCaller(c)
 		return false
 	}
-	c.out = nil
+	c.out, c.deadline = nil, time.Time{}
 	if c.closeAfter {
 		l.closeCaller(c)
 		return false
@@ -559,23 +611,33 @@ func (l *eventLoop) serve(c *callerConn) {
 			}
 			return
 		}
-		l.rd.Reset(c.in[:end+len(headEnd)])
+		headLen := end + len(headEnd)
+		l.rd.Reset(c.in[:headLen])
 		l.br.Reset(&l.rd)
 		req, err := http.ReadRequest(l.br)
-		if err != nil || !l.servable(req) {
+		// The parser must have ended the head where the loop did: a head
+		// ended by bare LFs is shorter, and what follows it is
+		// net/http's to frame.
+		if err != nil || l.br.Buffered()+l.rd.Len() != 0 || !l.servable(req) {
 			l.handOver(c)
 			return
 		}
-		c.in = c.in[:copy(c.in, c.in[end+len(headEnd):])]
 		c.deadline, c.headStarted = time.Time{}, false
 		req.RemoteAddr = c.remote
-		if req.Close || c.eof {
-			c.closeAfter = true
-		}
 		lw := &loopWriter{header: make(http.Header, 4)}
 		if !l.handle1(lw, req) {
 			l.closeCaller(c)
 			return
+		}
+		if lw.refused {
+			// The configuration changed since servable: net/http serves
+			// the request, from its first byte, and decides it again.
+			l.handOver(c)
+			return
+		}
+		c.in = c.in[:copy(c.in, c.in[headLen:])]
+		if req.Close || c.eof {
+			c.closeAfter = true
 		}
 		if lw.x == nil {
 			l.answerLocally(c, req, lw)
@@ -718,12 +780,18 @@ func (l *eventLoop) forward(c *callerConn, req *http.Request, lw *loopWriter) {
 func (l *eventLoop) dispatch(c *callerConn, ex *loopExchange, fresh bool) {
 	addr := ex.x.fw.target.Host
 	var t *targetConn
-	if list := l.idle[addr]; !fresh && len(list) > 0 {
+	for list := l.idle[addr]; !fresh && len(list) > 0; list = l.idle[addr] {
 		t = list[len(list)-1]
 		list[len(list)-1] = nil
 		l.idle[addr] = list[:len(list)-1]
-		t.reused = true
-	} else {
+		if !peekPending(t.fd) {
+			t.reused = true
+			break
+		}
+		l.closeTarget(t) // it spoke or closed while idle
+		t = nil
+	}
+	if t == nil {
 		var err error
 		if t, err = l.dial(addr); err != nil {
 			l.fail(c, ex, err)
@@ -750,7 +818,15 @@ func (l *eventLoop) dial(addr string) (*targetConn, error) {
 		sa = &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().Unmap().As4()}
 	} else {
 		family = unix.AF_INET6
-		sa = &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
+		sa6 := &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
+		if zone := ap.Addr().Zone(); zone != "" {
+			ifi, err := net.InterfaceByName(zone)
+			if err != nil {
+				return nil, fmt.Errorf("target address %q: %w", addr, err)
+			}
+			sa6.ZoneId = uint32(ifi.Index)
+		}
+		sa = sa6
 	}
 	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -840,9 +916,16 @@ func (l *eventLoop) targetEvent(t *targetConn, events uint32) {
 		return
 	}
 	before := len(t.in)
-	eof := !l.read(t.fd, &t.in, loopMaxAnswer+loopMaxAnswerHead)
-	if !l.answer(t, eof) && eof {
+	const most = loopMaxAnswerHead + len("\r\n\r\n") + loopMaxAnswer
+	eof := !l.read(t.fd, &t.in, most)
+	if l.answer(t, eof) {
+		return
+	}
+	switch {
+	case eof:
 		l.targetFailed(t, io.ErrUnexpectedEOF, before == 0 && len(t.in) == 0)
+	case len(t.in) >= most:
+		l.relay(t) // cannot happen with the bounds above; never spin
 	}
 }
 
@@ -866,6 +949,14 @@ func (l *eventLoop) answer(t *targetConn, eof bool) bool {
 		l.rd.Reset(t.in[:end+len(headEnd)])
 		l.br.Reset(&l.rd)
 		resp, err := http.ReadResponse(l.br, ex.req)
+		if err == nil && l.br.Buffered()+l.rd.Len() != 0 {
+			// A head ended by bare LFs: the goroutine's parser frames it.
+			l.relay(t)
+			return true
+		}
+		if err == nil && resp.StatusCode < 100 {
+			err = checkAnswerStatus(resp.StatusCode)
+		}
 		if err != nil {
 			l.targetFailed(t, err, false)
 			return true
@@ -880,6 +971,8 @@ func (l *eventLoop) answer(t *targetConn, eof bool) bool {
 			l.targetFailed(t, errors.New("the target switched protocols unasked"), false)
 			return true
 		}
+		// The head is in: the upstream timeout does not bound the body.
+		ex.deadline, ex.dialBy = time.Time{}, time.Time{}
 		bodyLen := resp.ContentLength
 		if ex.req.Method == http.MethodHead || !bodyAllowed(resp.StatusCode) {
 			bodyLen = 0
@@ -909,7 +1002,9 @@ func (l *eventLoop) answer(t *targetConn, eof bool) bool {
 		ex.x.rec.status, ex.x.rec.wrote, ex.x.rec.n = resp.StatusCode, true, bodyLen
 		l.settle(c)
 		t.caller = nil
-		if !resp.Close && rest == 0 {
+		// Pooled only when the answer's end is where both sides agree
+		// it is: nothing after it, the whole request written.
+		if !resp.Close && rest == 0 && len(t.out) == 0 && len(l.idle[t.addr]) < loopMaxIdle {
 			t.in, t.lastUsed = t.in[:0], time.Now()
 			l.idle[t.addr] = append(l.idle[t.addr], t)
 		} else {
@@ -1031,7 +1126,7 @@ func (l *eventLoop) sweep(now time.Time) {
 			}
 			continue
 		}
-		if len(c.out) == 0 && !c.deadline.IsZero() && now.After(c.deadline) {
+		if !c.deadline.IsZero() && now.After(c.deadline) {
 			l.closeCaller(c)
 		}
 	}
@@ -1143,18 +1238,90 @@ func (l *eventLoop) relay(t *targetConn) {
 	}
 	head := bytes.Clone(t.in)
 	closing := ex.req.Close
-	l.e.relays.Add(1)
+	e := l.e
+	e.relays.Add(1)
+	e.track(caller, target)
 	go func() {
-		defer l.e.relays.Done()
+		defer e.relays.Done()
+		defer e.untrack(caller, target)
 		defer target.Close()
-		if !l.g.relayAnswer(caller, io.MultiReader(bytes.NewReader(head), target), ex, closing) || closing {
+		hc := caller.(*handedConn)
+		watch := watchCaller(hc, target)
+		// The head is bounded as the gateway's client bounds it.
+		answer := &headLimit{r: io.MultiReader(bytes.NewReader(head), target), n: maxAnswerHead}
+		ok := l.g.relayAnswer(caller, answer, ex, closing)
+		if !watch.stop(hc) || !ok || closing {
 			caller.Close()
 			return
 		}
-		if !l.e.handed.deliver(caller) {
+		if !e.handed.deliver(caller) {
 			caller.Close()
 		}
 	}()
+}
+
+// track records the connections of a relay, for shutdown to close when
+// its time is up.
+func (e *loopEngine) track(conns ...net.Conn) {
+	e.relayMu.Lock()
+	defer e.relayMu.Unlock()
+	if e.relayConns == nil {
+		e.relayConns = map[net.Conn]struct{}{}
+	}
+	for _, c := range conns {
+		e.relayConns[c] = struct{}{}
+	}
+}
+
+func (e *loopEngine) untrack(conns ...net.Conn) {
+	e.relayMu.Lock()
+	defer e.relayMu.Unlock()
+	for _, c := range conns {
+		delete(e.relayConns, c)
+	}
+}
+
+// closeRelays closes the connections of the relays still running.
+func (e *loopEngine) closeRelays() {
+	e.relayMu.Lock()
+	defer e.relayMu.Unlock()
+	for c := range e.relayConns {
+		c.Close()
+	}
+}
+
+// A callerWatch reads from a caller while its answer is relayed, as
+// net/http's server does: a caller that goes away closes the target's
+// connection, which ends the relay.
+type callerWatch struct {
+	done chan struct{}
+	got  []byte
+	gone bool
+}
+
+func watchCaller(hc *handedConn, target net.Conn) *callerWatch {
+	w := &callerWatch{done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		buf := make([]byte, 4096)
+		n, err := hc.Conn.Read(buf) // past what the loop already read
+		w.got = buf[:n]
+		if n == 0 && err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			w.gone = true
+			target.Close()
+		}
+	}()
+	return w
+}
+
+// stop ends the watch and keeps what the caller sent meanwhile (its next
+// request) for net/http; it reports whether the caller is still there.
+func (w *callerWatch) stop(hc *handedConn) bool {
+	hc.Conn.SetReadDeadline(time.Unix(1, 0))
+	<-w.done
+	hc.Conn.SetReadDeadline(time.Time{})
+	hc.pending = append(hc.pending, w.got...)
+	return !w.gone
 }
 
 // relayAnswer reads the target's answer (skipping interim ones) from
