@@ -266,3 +266,42 @@ func TestEarlyAnswerToLargeBody(t *testing.T) {
 		t.Errorf("after %v: %d %q, want the target's 413", time.Since(start), resp.StatusCode, b)
 	}
 }
+
+// TestDotSegments checks that a path with a . or .. segment, literal or
+// percent-encoded, is refused before the policies: a policy that allows
+// only /public/* must not let /public/../admin through to a target that
+// resolves it to /admin. Names that merely contain dots pass.
+func TestDotSegments(t *testing.T) {
+	const policy = `{"Version":"2012-10-17","Statement":[
+  {"Effect":"Allow","Principal":"*","Action":"vpc-lattice-svcs:Invoke","Resource":"arn:aws:vpc-lattice:us-east-1:111122223333:service/*/public/*"}]}`
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer target.Close()
+	addr := hostileGateway(t, target.Listener.Addr().String(), policy)
+	for _, tt := range []struct {
+		path   string
+		status int
+	}{
+		{"/public/x", 200},
+		{"/public/..x/y.json", 200},
+		{"/admin", 403},
+		{"/public/../admin", 400},
+		{"/public/%2e%2e/admin", 400},
+		{"/public/..%2fadmin", 400},
+		{"/public/./x", 400},
+	} {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, "GET "+tt.path+" HTTP/1.1\r\nHost: billing.example.com\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		c.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", tt.path, err)
+		}
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s: %d, want %d", tt.path, resp.StatusCode, tt.status)
+		}
+	}
+}

@@ -286,9 +286,15 @@ func hostileRows() []hostileRow {
 		"/invoices/..%2f..%2fadmin", "/%2e%2e/%2e%2e/etc/passwd", "/%252e%252e%252f", "/invoices%00.json",
 		"/..;/admin", "/%c0%ae%c0%ae/", "//evil.example.com/", "/invoices/%ff%fe",
 	} {
-		add(hostileRow{name: "lattice-ingress/unsigned path " + p, to: latticeIngress, status: 403, shape: gatewayText,
+		// A path with a . or .. segment once decoded is refused before
+		// any policy (400); the others are denied by them (403).
+		status := 403
+		if strings.Contains(p, "%2f..") || strings.Contains(p, "%2e%2e/") {
+			status = 400
+		}
+		add(hostileRow{name: "lattice-ingress/unsigned path " + p, to: latticeIngress, status: status, shape: gatewayText,
 			req: func(e *hostileEnv) []byte { return raw("GET", p, e.svcHost, nil, "") }})
-		add(hostileRow{name: "endpoint-ingress/path " + p, to: endpointIngress, status: 403, shape: apigwJSON,
+		add(hostileRow{name: "endpoint-ingress/path " + p, to: endpointIngress, status: status, shape: apigwJSON,
 			req: func(e *hostileEnv) []byte { return raw("GET", "/api"+p, e.apiHost, nil, "") }})
 	}
 
