@@ -63,6 +63,9 @@ type Ingress struct {
 	// server, the default) or EngineEventLoop (event loops, for plain HTTP
 	// on Linux).
 	Engine string `json:"engine,omitempty"`
+	// EventLoops is how many event loops serve the ingress with
+	// EngineEventLoop; zero means one per processor Go uses (GOMAXPROCS).
+	EventLoops int `json:"eventLoops,omitempty"`
 }
 
 // An AddressMap maps the addresses of one prefix onto another prefix of

@@ -31,6 +31,9 @@ var defaultEngine = EngineGoroutines
 
 // checkEngine validates the ingress's engine.
 func (in *Ingress) checkEngine() error {
+	if in.EventLoops < 0 {
+		return fmt.Errorf("ingress %s: eventLoops %d is negative", in.Listen, in.EventLoops)
+	}
 	switch in.Engine {
 	case "", EngineGoroutines:
 		return nil

@@ -89,7 +89,11 @@ func (g *Gateway) startLoopEngine(in Ingress, h *ingressHandler) (*loopEngine, e
 		e.slots = make(chan struct{}, in.MaxConnections)
 	}
 	e.srv = in.server(h, g.log)
-	for range runtime.GOMAXPROCS(0) {
+	loops := in.EventLoops
+	if loops == 0 {
+		loops = runtime.GOMAXPROCS(0)
+	}
+	for range loops {
 		l, err := newEventLoop(e)
 		if err != nil {
 			for _, l := range e.loops {

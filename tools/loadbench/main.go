@@ -95,6 +95,7 @@ func main() {
 		trellisBin  = flag.String("trellis-bin", "", "run this trellis binary instead of building ./cmd/trellis (to compare two builds)")
 		goproxyWork = flag.Duration("goproxy-work", 0, "busy work the minimal Go proxies (goproxy, rawproxy, loopproxy) do per request, such as 10µs (to see how p99 grows with the cost of a request)")
 		goproxyHdrs = flag.Bool("goproxy-lattice-headers", false, "have the minimal Go proxies (goproxy, rawproxy, loopproxy) add the seven headers VPC Lattice adds, with values of their usual size")
+		eventLoops  = flag.Int("event-loops", 0, "event loops of trellis's eventloop ingress (0: one per processor)")
 		hold        = flag.Bool("hold", false, "start the servers, print the wrk command for each and wait for Ctrl-C instead of measuring (for profiling)")
 	)
 	flag.Usage = func() {
@@ -115,7 +116,7 @@ func main() {
 	if !*keep {
 		defer os.RemoveAll(work)
 	}
-	b := &bench{work: work, only: *only, hold: *hold, rounds: *rounds, goproxyWork: *goproxyWork, goproxyHeaders: *goproxyHdrs, trellisBin: *trellisBin, trellisEnv: strings.Fields(*trellisEnv),
+	b := &bench{work: work, only: *only, hold: *hold, rounds: *rounds, goproxyWork: *goproxyWork, goproxyHeaders: *goproxyHdrs, trellisBin: *trellisBin, eventLoops: *eventLoops, trellisEnv: strings.Fields(*trellisEnv),
 		wrkArgs: []string{"-t", strconv.Itoa(*threads), "-c", strconv.Itoa(*connections), "-d", duration.String(), "--latency"}}
 	defer b.stopAll()
 	if err := b.run(); err != nil {
@@ -134,6 +135,7 @@ type bench struct {
 	// goproxyHeaders has the minimal Go proxy add VPC Lattice's headers.
 	goproxyHeaders bool
 	trellisBin     string
+	eventLoops     int
 	trellisEnv     []string
 	wrkArgs        []string
 	procs          []*exec.Cmd
@@ -778,8 +780,8 @@ func (b *bench) startTrellis(target string) (cmd *exec.Cmd, ingressAddrs [2]stri
 	conf := filepath.Join(b.work, "trellis.yaml")
 	cfg := fmt.Sprintf("data: %s\nlisten: %s\nregion: %s\naccount: %q\ngateway:\n  ingress:\n"+
 		"    - listen: %s\n      vpc: %s\n      listenerPort: 80\n      engine: goroutines\n"+
-		"    - listen: %s\n      vpc: %s\n      listenerPort: 80\n      engine: eventloop\n",
-		data, control, liveserve.Region, liveserve.Account, ingressAddrs[0], liveserve.VPC, ingressAddrs[1], liveserve.VPC)
+		"    - listen: %s\n      vpc: %s\n      listenerPort: 80\n      engine: eventloop\n      eventLoops: %d\n",
+		data, control, liveserve.Region, liveserve.Account, ingressAddrs[0], liveserve.VPC, ingressAddrs[1], liveserve.VPC, b.eventLoops)
 	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
 		return nil, ingressAddrs, "", "", "", err
 	}
