@@ -281,6 +281,7 @@ func TestEngineConfig(t *testing.T) {
 		want string
 	}{
 		{gateway.Ingress{Engine: "nginx"}, `unknown engine "nginx"`},
+		{gateway.Ingress{Engine: gateway.EngineEventLoop, EventLoops: -1}, "eventLoops -1 is negative"},
 		{gateway.Ingress{Engine: gateway.EngineEventLoop, TLS: &gateway.IngressTLS{CertFile: "c", KeyFile: "k"}}, "plain HTTP only"},
 		{gateway.Ingress{Engine: gateway.EngineEventLoop, ProxyProtocol: &gateway.ProxyProtocol{TrustedPeers: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}}, "PROXY protocol"},
 	} {
