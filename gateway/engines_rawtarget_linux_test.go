@@ -18,18 +18,7 @@ import (
 // where n counts requests on all connections.
 func scriptedAnswers(t *testing.T, answer func(n int) string) netip.AddrPort {
 	var n atomic.Int32
-	return rawTarget(t, func(c net.Conn, _ <-chan struct{}) {
-		// rawTarget has read the first request.
-		br := bufio.NewReader(c)
-		for {
-			if _, err := io.WriteString(c, answer(int(n.Add(1)))); err != nil {
-				return
-			}
-			if _, err := http.ReadRequest(br); err != nil {
-				return
-			}
-		}
-	})
+	return netip.MustParseAddrPort(scriptedTarget(t, func(*http.Request) string { return answer(int(n.Add(1))) }))
 }
 
 // A target answer whose head ends in bare LFs and whose body holds CRLF
