@@ -2,7 +2,6 @@ package gateway_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,36 +13,16 @@ import (
 	"time"
 
 	"github.com/trellisproject/trellis/gateway"
-	lt "github.com/trellisproject/trellis/internal/latticetest"
-	"github.com/trellisproject/trellis/model"
-	"github.com/trellisproject/trellis/snapshot"
 )
 
+// loggedGateway serves billing.example.com on engine, with its access
+// log written to logs.
 func loggedGateway(t *testing.T, target netip.AddrPort, engine string, logs *syncBuffer) string {
-	w := lt.New(t, region)
-	sn := w.ServiceNetwork(lt.Account, "main", model.AuthNone)
-	w.AssociateVPC(sn, vpcMain)
-	svc := w.Service(lt.Account, "billing", model.AuthNone, "billing.example.com")
-	w.Associate(sn, svc)
-	tg := w.TargetGroup(lt.Account, "web", target)
-	w.Listener(svc, 80, lt.Forward([]*model.TargetGroup{tg}))
-	w.AccessLog(sn.Meta, "arn:aws:logs:us-east-1:111122223333:log-group:stdout")
-	state := &snapshot.State{Lattice: w.Build(), Identity: lt.Identities(t, time.Now().Add(-time.Hour))}
-	g, err := gateway.New(gateway.Config{Region: region, State: func() *snapshot.State { return state }, UpstreamTimeout: 300 * time.Millisecond,
-		AccessLogs: gateway.NewAccessLogs(t.TempDir(), logs)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, err := g.Start([]gateway.Ingress{{Listen: "127.0.0.1:0", VPC: vpcMain, ListenerPort: 80, Engine: engine}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		run.Shutdown(ctx)
-	})
-	return run.Addrs()[0].String()
+	addr, _ := serveBilling(t, target, billing{accessLog: true, in: gateway.Ingress{Engine: engine}, cfg: func(c *gateway.Config) {
+		c.UpstreamTimeout = 300 * time.Millisecond
+		c.AccessLogs = gateway.NewAccessLogs(t.TempDir(), logs)
+	}})
+	return addr
 }
 
 func TestEnginesAccessLogParity(t *testing.T) {

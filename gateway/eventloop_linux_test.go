@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"sync/atomic"
@@ -15,37 +14,13 @@ import (
 	"time"
 
 	"github.com/trellisproject/trellis/gateway"
-	lt "github.com/trellisproject/trellis/internal/latticetest"
-	"github.com/trellisproject/trellis/model"
 	"github.com/trellisproject/trellis/snapshot"
 )
 
-// loopService serves target as an AuthNone service, billing.example.com,
-// through an ingress served by event loops (in's Listen, VPC and Engine
-// are set here), and returns the ingress address and the running gateway.
+// loopService serves target as billing.example.com through an ingress
+// served by event loops.
 func loopService(t *testing.T, target http.Handler, in gateway.Ingress) (string, *gateway.Running) {
-	t.Helper()
-	srv := httptest.NewServer(target)
-	t.Cleanup(srv.Close)
-	w := lt.New(t, region)
-	sn := w.ServiceNetwork(lt.Account, "main", model.AuthNone)
-	w.AssociateVPC(sn, vpcMain)
-	svc := w.Service(lt.Account, "billing", model.AuthNone, "billing.example.com")
-	w.Associate(sn, svc)
-	tg := w.TargetGroup(lt.Account, "web", netip.MustParseAddrPort(srv.Listener.Addr().String()))
-	w.Listener(svc, 80, lt.Forward([]*model.TargetGroup{tg}))
-	state := &snapshot.State{Lattice: w.Build(), Identity: lt.Identities(t, time.Now().Add(-time.Hour))}
-	g, err := gateway.New(gateway.Config{Region: region, State: func() *snapshot.State { return state }, UpstreamTimeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in.Listen, in.VPC, in.ListenerPort, in.Engine = "127.0.0.1:0", vpcMain, 80, gateway.EngineEventLoop
-	run, err := g.Start([]gateway.Ingress{in})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { run.Shutdown(context.Background()) })
-	return run.Addrs()[0].String(), run
+	return engineGateway(t, engineTarget(t, target), gateway.EngineEventLoop, in, nil)
 }
 
 // readAnswers reads n answers from br and returns their status and body.

@@ -2,7 +2,6 @@ package gateway_test
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -13,46 +12,13 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/trellisproject/trellis/gateway"
-	lt "github.com/trellisproject/trellis/internal/latticetest"
-	"github.com/trellisproject/trellis/model"
-	"github.com/trellisproject/trellis/snapshot"
 )
 
-// hostileGateway serves billing.example.com, forwarded to target, through a
-// real ingress; with policy set the service is AuthIAM with that policy.
+// hostileGateway serves billing.example.com, forwarded to target; with
+// policy set the service is AWS_IAM with that policy.
 func hostileGateway(t *testing.T, target string, policy string) string {
-	t.Helper()
-	w := lt.New(t, region)
-	sn := w.ServiceNetwork(lt.Account, "main", model.AuthNone)
-	w.AssociateVPC(sn, vpcMain)
-	auth := model.AuthNone
-	if policy != "" {
-		auth = model.AuthIAM
-	}
-	svc := w.Service(lt.Account, "billing", auth, "billing.example.com")
-	if policy != "" {
-		w.AuthPolicy(svc.Meta, policy)
-	}
-	w.Associate(sn, svc)
-	tg := w.TargetGroup(lt.Account, "web", netip.MustParseAddrPort(target))
-	w.Listener(svc, 80, lt.Forward([]*model.TargetGroup{tg}))
-	state := &snapshot.State{Lattice: w.Build(), Identity: lt.Identities(t, time.Now().Add(-time.Hour))}
-	g, err := gateway.New(gateway.Config{Region: region, State: func() *snapshot.State { return state }, UpstreamTimeout: 3 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, err := g.Start([]gateway.Ingress{{Listen: "127.0.0.1:0", VPC: vpcMain, ListenerPort: 80}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		run.Shutdown(ctx)
-	})
-	return run.Addrs()[0].String()
+	addr, _ := serveBilling(t, netip.MustParseAddrPort(target), billing{policy: policy})
+	return addr
 }
 
 // scriptedTarget is a target that answers every request on every connection with
