@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/trellisproject/trellis/gateway"
-	lt "github.com/trellisproject/trellis/internal/latticetest"
-	"github.com/trellisproject/trellis/model"
 	"github.com/trellisproject/trellis/snapshot"
 )
 
@@ -25,24 +23,8 @@ func openService(t *testing.T, target http.Handler) string {
 	t.Helper()
 	srv := httptest.NewServer(target)
 	t.Cleanup(srv.Close)
-	w := lt.New(t, region)
-	sn := w.ServiceNetwork(lt.Account, "main", model.AuthNone)
-	w.AssociateVPC(sn, vpcMain)
-	svc := w.Service(lt.Account, "billing", model.AuthNone, "billing.example.com")
-	w.Associate(sn, svc)
-	tg := w.TargetGroup(lt.Account, "web", netip.MustParseAddrPort(srv.Listener.Addr().String()))
-	w.Listener(svc, 80, lt.Forward([]*model.TargetGroup{tg}))
-	state := &snapshot.State{Lattice: w.Build(), Identity: lt.Identities(t, time.Now().Add(-time.Hour))}
-	g, err := gateway.New(gateway.Config{Region: region, State: func() *snapshot.State { return state }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, err := g.Start([]gateway.Ingress{{Listen: "127.0.0.1:0", VPC: vpcMain, ListenerPort: 80}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { run.Shutdown(t.Context()) })
-	return run.Addrs()[0].String()
+	addr, _ := serveBilling(t, netip.MustParseAddrPort(srv.Listener.Addr().String()), billing{})
+	return addr
 }
 
 // TestForwarding checks what the gateway's own proxy path passes on and
