@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/net/http/httpguts"
@@ -34,7 +35,8 @@ type h1Client struct {
 
 type h1Conn struct {
 	net.Conn
-	head     headLimit // under br: bounds an answer's head
+	raw      syscall.RawConn // to peek at it while idle
+	head     headLimit       // under br: bounds an answer's head
 	br       *bufio.Reader
 	bw       *bufio.Writer
 	lastUsed time.Time
@@ -175,7 +177,7 @@ func (c *h1Client) conn(ctx context.Context, addr string, deadline time.Time) (*
 		conn := list[len(list)-1]
 		list[len(list)-1] = nil
 		c.idle[addr] = list[:len(list)-1]
-		if now.Sub(conn.lastUsed) < c.idleTimeout && !unsolicited(conn.Conn) {
+		if now.Sub(conn.lastUsed) < c.idleTimeout && !unsolicited(conn.raw) {
 			c.mu.Unlock()
 			return conn, true, nil
 		}
@@ -188,7 +190,7 @@ func (c *h1Client) conn(ctx context.Context, addr string, deadline time.Time) (*
 	if err != nil {
 		return nil, false, err
 	}
-	conn := &h1Conn{Conn: nc, head: headLimit{r: nc, n: -1}, bw: bufio.NewWriterSize(nc, 8<<10)}
+	conn := &h1Conn{Conn: nc, raw: rawConn(nc), head: headLimit{r: nc, n: -1}, bw: bufio.NewWriterSize(nc, 8<<10)}
 	conn.br = bufio.NewReaderSize(&conn.head, 16<<10)
 	return conn, false, nil
 }

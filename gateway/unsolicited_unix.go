@@ -11,20 +11,25 @@ import (
 // (bytes or its end) without reading it: a target that sent more after an
 // answer, or a 408 before closing, must not have that read as the next
 // caller's answer. One non-blocking peek, no deadline.
-func unsolicited(c net.Conn) bool {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
+func unsolicited(rc syscall.RawConn) bool {
+	if rc == nil {
 		return false
 	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return true
-	}
 	var pending bool
-	err = rc.Control(func(fd uintptr) {
+	err := rc.Control(func(fd uintptr) {
 		pending = peekPending(int(fd))
 	})
 	return err != nil || pending
+}
+
+// rawConn returns c's descriptor access, or nil.
+func rawConn(c net.Conn) syscall.RawConn {
+	if sc, ok := c.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			return rc
+		}
+	}
+	return nil
 }
 
 // peekPending reports whether fd has bytes or an end of stream to read.
