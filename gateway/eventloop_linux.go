@@ -335,8 +335,12 @@ const (
 
 // signal wakes the loop.
 func (l *eventLoop) signal() {
-	var one = [8]byte{1}
-	unix.Write(l.wake, one[:])
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.exited { // its eventfd's number may be another file's by now
+		var one = [8]byte{1}
+		unix.Write(l.wake, one[:])
+	}
 }
 
 // add gives the loop a new connection (from the accepting goroutine).
@@ -349,8 +353,9 @@ func (l *eventLoop) add(c *callerConn) {
 		return
 	}
 	l.incoming = append(l.incoming, c)
+	var one = [8]byte{1}
+	unix.Write(l.wake, one[:])
 	l.mu.Unlock()
-	l.signal()
 }
 
 // exit stops the loop taking connections and closes those given since it
@@ -360,12 +365,12 @@ func (l *eventLoop) exit() {
 	l.exited = true
 	incoming := l.incoming
 	l.incoming = nil
+	l.closeFDs()
 	l.mu.Unlock()
 	for _, c := range incoming {
 		unix.Close(c.fd)
 		l.e.release()
 	}
-	l.closeFDs()
 }
 
 func grown[T any](s []*T, fd int) []*T {
@@ -715,28 +720,34 @@ func (l *eventLoop) answerLocally(c *callerConn, req *http.Request, lw *loopWrit
 		c.closeAfter = true
 	}
 	l.out.Reset()
-	writeStatusLine(&l.out, status)
+	writeLocalAnswer(&l.out, req, lw, status, c.closeAfter)
+	l.send(c, l.out.Bytes())
+}
+
+// writeLocalAnswer writes an answer the gateway gave itself, as net/http's
+// server would: with a Date and a Content-Length, without a body for HEAD.
+func writeLocalAnswer(b *bytes.Buffer, req *http.Request, lw *loopWriter, status int, closing bool) {
+	writeStatusLine(b, status)
 	lw.header.Del("Content-Length")
 	lw.header.Del("Connection")
-	lw.header.Write(&l.out)
+	lw.header.Write(b)
 	if lw.header.Get("Date") == "" {
-		l.out.WriteString("Date: ")
-		l.out.WriteString(httpDate())
-		l.out.WriteString("\r\n")
+		b.WriteString("Date: ")
+		b.WriteString(httpDate())
+		b.WriteString("\r\n")
 	}
-	if c.closeAfter {
-		l.out.WriteString("Connection: close\r\n")
+	if closing {
+		b.WriteString("Connection: close\r\n")
 	}
 	if bodyAllowed(status) {
-		l.out.WriteString("Content-Length: ")
-		l.out.WriteString(strconv.Itoa(len(lw.body)))
-		l.out.WriteString("\r\n")
+		b.WriteString("Content-Length: ")
+		b.WriteString(strconv.Itoa(len(lw.body)))
+		b.WriteString("\r\n")
 	}
-	l.out.WriteString("\r\n")
+	b.WriteString("\r\n")
 	if req.Method != http.MethodHead && bodyAllowed(status) {
-		l.out.Write(lw.body)
+		b.Write(lw.body)
 	}
-	l.send(c, l.out.Bytes())
 }
 
 func bodyAllowed(status int) bool {
@@ -1085,7 +1096,7 @@ func (l *eventLoop) targetFailed(t *targetConn, err error, nothingRead bool) {
 		return
 	}
 	ex := c.ex
-	if t.reused && nothingRead {
+	if t.reused && nothingRead && idempotent(ex.req.Method) {
 		l.dispatch(c, ex, true)
 		return
 	}
@@ -1252,8 +1263,7 @@ func (l *eventLoop) relay(t *targetConn) {
 		hc := caller.(*handedConn)
 		watch := watchCaller(hc, target)
 		// The head is bounded as the gateway's client bounds it.
-		answer := &headLimit{r: io.MultiReader(bytes.NewReader(head), target), n: maxAnswerHead}
-		ok := l.g.relayAnswer(caller, answer, ex, closing)
+		ok := l.g.relayAnswer(caller, io.MultiReader(bytes.NewReader(head), target), ex, closing)
 		if !watch.stop(hc) || !ok || closing {
 			caller.Close()
 			return
@@ -1334,18 +1344,33 @@ func (w *callerWatch) stop(hc *handedConn) bool {
 func (g *Gateway) relayAnswer(caller net.Conn, target io.Reader, ex *loopExchange, closing bool) bool {
 	x := ex.x
 	defer x.finish()
-	br := bufio.NewReader(target)
+	// The head is bounded as the gateway's client bounds it; the body is
+	// not.
+	limited := &headLimit{r: target, n: maxAnswerHead}
+	br := bufio.NewReader(limited)
 	var resp *http.Response
 	for {
 		var err error
-		if resp, err = http.ReadResponse(br, ex.req); err != nil {
-			x.fw.failure = "TargetConnectionError"
-			return false
+		resp, err = http.ReadResponse(br, ex.req)
+		if err == nil {
+			err = checkAnswerStatus(resp.StatusCode)
+		}
+		if err != nil {
+			// Nothing is sent yet: the caller gets the 502 the gateway
+			// gives for a target that did not answer.
+			lw := &loopWriter{header: make(http.Header, 4)}
+			x.rec.ResponseWriter = lw
+			g.targetError(x.rec, ex.req, &x.fw, err)
+			var b bytes.Buffer
+			writeLocalAnswer(&b, ex.req, lw, lw.status, closing)
+			_, werr := caller.Write(b.Bytes())
+			return werr == nil
 		}
 		if resp.StatusCode >= 200 {
 			break
 		}
 	}
+	limited.n = -1
 	defer resp.Body.Close()
 	var head bytes.Buffer
 	writeAnswerHead(&head, resp, closing)

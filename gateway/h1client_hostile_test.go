@@ -299,3 +299,26 @@ func TestH1ClientFailuresLeakNothing(t *testing.T) {
 }
 
 func runtimeNumGoroutine() int { return runtime.NumGoroutine() }
+
+// TestH1ClientLateBytesOnIdleConnection checks that a target speaking on a
+// connection while it is idle in the pool (after its answer was read and
+// the connection pooled) does not have that read as the next caller's
+// answer: the connection is peeked at before reuse.
+func TestH1ClientLateBytesOnIdleConnection(t *testing.T) {
+	rt := newScriptedTarget(t, func(connN, reqN int, r *http.Request) (string, bool) {
+		return ok("answer for " + r.URL.Path), true
+	})
+	c := newH1Client()
+	defer c.CloseIdleConnections()
+	if _, _, err := forwardVia(t, c, rt.addr(), "GET", "/a"); err != nil {
+		t.Fatal(err)
+	}
+	rt.mu.Lock()
+	rt.conns[0].Write([]byte(ok("stale, for nobody")))
+	rt.mu.Unlock()
+	time.Sleep(50 * time.Millisecond)
+	status, body, err := forwardVia(t, c, rt.addr(), "GET", "/b")
+	if err != nil || body != "answer for /b" {
+		t.Errorf("caller B got %d %q err=%v, want %q", status, body, err, "answer for /b")
+	}
+}

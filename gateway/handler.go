@@ -338,8 +338,15 @@ func badTarget(r *http.Request) string {
 // refused rather than authorised as one path and served as another.
 func hasDotSegment(path string) bool {
 	for path != "" {
-		var seg string
-		seg, path, _ = strings.Cut(path, "/")
+		i := strings.IndexAny(path, `/\`)
+		if i < 0 {
+			i = len(path)
+		}
+		seg := path[:i]
+		path = path[min(i+1, len(path)):]
+		// Servlet containers drop ";parameters" from a segment before
+		// resolving it, and Windows servers read \ as /.
+		seg, _, _ = strings.Cut(seg, ";")
 		if seg == "." || seg == ".." {
 			return true
 		}

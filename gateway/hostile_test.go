@@ -234,7 +234,8 @@ func TestEarlyAnswerToLargeBody(t *testing.T) {
 }
 
 // TestDotSegments checks that a path with a . or .. segment, literal or
-// percent-encoded, is refused before the policies: a policy that allows
+// percent-encoded, with a ";parameter" or a backslash (which servlet
+// containers and Windows servers resolve), is refused before the policies: a policy that allows
 // only /public/* must not let /public/../admin through to a target that
 // resolves it to /admin. Names that merely contain dots pass.
 func TestDotSegments(t *testing.T) {
@@ -254,6 +255,13 @@ func TestDotSegments(t *testing.T) {
 		{"/public/%2e%2e/admin", 400},
 		{"/public/..%2fadmin", 400},
 		{"/public/./x", 400},
+		{"/public/..;/admin", 400},
+		{"/public/%2e%2e;/admin", 400},
+		{"/public/..%3b/admin", 400},
+		{"/public/.;/x", 400},
+		{`/public/..\admin`, 400},
+		{"/public/..%5cadmin", 400},
+		{"/public/a;b/x", 200},
 	} {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
