@@ -289,7 +289,7 @@ func hostileRows() []hostileRow {
 		// A path with a . or .. segment once decoded is refused before
 		// any policy (400); the others are denied by them (403).
 		status := 403
-		if strings.Contains(p, "%2f..") || strings.Contains(p, "%2e%2e/") {
+		if strings.Contains(p, "%2f..") || strings.Contains(p, "%2e%2e/") || strings.Contains(p, "/..;/") {
 			status = 400
 		}
 		add(hostileRow{name: "lattice-ingress/unsigned path " + p, to: latticeIngress, status: status, shape: gatewayText,
