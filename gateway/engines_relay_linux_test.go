@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -50,56 +49,13 @@ func TestEnginesLargeAnswer(t *testing.T) {
 func TestEnginesNoReplayOfPOST(t *testing.T) {
 	for _, engine := range bothEngines {
 		t.Run(engine, func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
 			var posts atomic.Int32
-			var wg sync.WaitGroup
-			var mu sync.Mutex
-			var conns []net.Conn
-			defer wg.Wait()
-			defer func() {
-				ln.Close()
-				mu.Lock()
-				for _, c := range conns {
-					c.Close()
+			target := netip.MustParseAddrPort(scriptedTarget(t, func(r *http.Request) string {
+				if r.Method == http.MethodPost && posts.Add(1) == 1 {
+					return "" // read it, then close: the side effect happened
 				}
-				mu.Unlock()
-			}()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					c, err := ln.Accept()
-					if err != nil {
-						return
-					}
-					mu.Lock()
-					conns = append(conns, c)
-					mu.Unlock()
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						defer c.Close()
-						br := bufio.NewReader(c)
-						for {
-							r, err := http.ReadRequest(br)
-							if err != nil {
-								return
-							}
-							io.Copy(io.Discard, r.Body)
-							if r.Method == http.MethodPost {
-								if posts.Add(1) == 1 {
-									return // read it, then close: the side effect happened
-								}
-							}
-							io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-						}
-					}()
-				}
-			}()
-			target := netip.MustParseAddrPort(ln.Addr().String())
+				return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+			}))
 			addr, _ := engineGateway(t, target, engine, gateway.Ingress{}, nil)
 			c, err := net.Dial("tcp", addr)
 			if err != nil {

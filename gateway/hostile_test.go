@@ -21,7 +21,8 @@ func hostileGateway(t *testing.T, target string, policy string) string {
 	return addr
 }
 
-// scriptedTarget is a target that answers every request on every connection with
+// scriptedTarget is a target that answers every request on every
+// connection with answer(r), or closes the connection when it is empty;
 // answer(path); connections stay open.
 func scriptedTarget(t *testing.T, answer func(r *http.Request) string) string {
 	t.Helper()
@@ -54,7 +55,11 @@ func scriptedTarget(t *testing.T, answer func(r *http.Request) string) string {
 						return
 					}
 					io.Copy(io.Discard, r.Body)
-					if _, err := io.WriteString(c, answer(r)); err != nil {
+					a := answer(r)
+					if a == "" {
+						return // close without answering
+					}
+					if _, err := io.WriteString(c, a); err != nil {
 						return
 					}
 				}
