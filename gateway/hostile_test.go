@@ -22,8 +22,8 @@ func hostileGateway(t *testing.T, target string, policy string) string {
 }
 
 // scriptedTarget is a target that answers every request on every
-// connection with answer(r), or closes the connection when it is empty;
-// answer(path); connections stay open.
+// connection with answer(r), or closes the connection when answer(r) is
+// empty; it is closed when the test ends.
 func scriptedTarget(t *testing.T, answer func(r *http.Request) string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
