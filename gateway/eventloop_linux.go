@@ -770,7 +770,7 @@ func writeStatusLine(b *bytes.Buffer, status int) {
 func (l *eventLoop) forward(c *callerConn, req *http.Request, lw *loopWriter) {
 	x := lw.x
 	fw := &x.fw
-	if err := checkForwardHead(req, fw); err != nil {
+	if err := checkForward(req, fw, false); err != nil {
 		ex := &loopExchange{x: x, req: req, lw: lw}
 		c.ex = ex
 		l.inFlight++

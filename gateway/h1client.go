@@ -329,6 +329,13 @@ func (c *h1Client) exchange(ctx context.Context, conn *h1Conn, addr string, out 
 // sent can split the request the target reads. A request that fails is
 // the caller's error, found before any connection to the target is used.
 func checkForwardHead(r *http.Request, fw *forward) error {
+	return checkForward(r, fw, true)
+}
+
+// checkForward is checkForwardHead, without the caller's header names
+// and values when callerHeaders is false: an event loop has checked all
+// of them already (eventLoop.servable), as net/http's server does.
+func checkForward(r *http.Request, fw *forward, callerHeaders bool) error {
 	if !httpguts.ValidHostHeader(r.Host) {
 		return errors.New("invalid Host header")
 	}
@@ -340,17 +347,19 @@ func checkForwardHead(r *http.Request, fw *forward) error {
 	if hasSpaceOrCTL(r.URL.RawQuery) || hasSpaceOrCTL(r.URL.Opaque) {
 		return errors.New("the request target contains a space or a control character")
 	}
-	connection := r.Header["Connection"]
-	for name, values := range r.Header {
-		if !passedOn(name, values, connection) {
-			continue
-		}
-		if !httpguts.ValidHeaderFieldName(name) {
-			return fmt.Errorf("invalid header field name %q", name)
-		}
-		for _, v := range values {
-			if !httpguts.ValidHeaderFieldValue(v) {
-				return fmt.Errorf("invalid value for header field %q", name)
+	if callerHeaders {
+		connection := r.Header["Connection"]
+		for name, values := range r.Header {
+			if !passedOn(name, values, connection) {
+				continue
+			}
+			if !httpguts.ValidHeaderFieldName(name) {
+				return fmt.Errorf("invalid header field name %q", name)
+			}
+			for _, v := range values {
+				if !httpguts.ValidHeaderFieldValue(v) {
+					return fmt.Errorf("invalid value for header field %q", name)
+				}
 			}
 		}
 	}
