@@ -1,7 +1,11 @@
 package gateway_test
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"net/netip"
 	"testing"
 	"time"
@@ -70,4 +74,23 @@ func serveBilling(t *testing.T, target netip.AddrPort, b billing) (string, *gate
 		run.Shutdown(ctx)
 	})
 	return run.Addrs()[0].String(), run
+}
+
+// sendRaw opens a connection to addr, writes raw (whole requests, as
+// sent on the wire) and returns the first answer, whose body is left to
+// read; the connection closes when the test ends.
+func sendRaw(t *testing.T, addr, raw string) *http.Response {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, raw)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
 }

@@ -1,11 +1,9 @@
 package gateway_test
 
 import (
-	"bufio"
 	"fmt"
 	"github.com/trellisproject/trellis/gateway"
 	"io"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -32,17 +30,7 @@ func TestEnginesBareLFAnswer(t *testing.T) {
 	for _, engine := range bothEngines {
 		t.Run(engine, func(t *testing.T) {
 			addr, _ := engineGateway(t, target, engine, gateway.Ingress{}, nil)
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			c.SetDeadline(time.Now().Add(4 * time.Second))
-			io.WriteString(c, "GET / HTTP/1.1\r\nHost: billing.example.com\r\n\r\n")
-			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp := sendRaw(t, addr, "GET / HTTP/1.1\r\nHost: billing.example.com\r\n\r\n")
 			b, _ := io.ReadAll(resp.Body)
 			if resp.StatusCode != 200 || string(b) != body {
 				t.Errorf("got %d %q, want 200 %q", resp.StatusCode, b, body)
@@ -65,19 +53,9 @@ func TestEnginesAnswerAtReadLimit(t *testing.T) {
 	for _, engine := range bothEngines {
 		t.Run(engine, func(t *testing.T) {
 			addr, _ := engineGateway(t, target, engine, gateway.Ingress{}, nil)
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			c.SetDeadline(time.Now().Add(4 * time.Second))
 			before := cpuTime(t)
 			start := time.Now()
-			io.WriteString(c, "GET / HTTP/1.1\r\nHost: billing.example.com\r\n\r\n")
-			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp := sendRaw(t, addr, "GET / HTTP/1.1\r\nHost: billing.example.com\r\n\r\n")
 			b, _ := io.ReadAll(resp.Body)
 			t.Logf("%d, %d bytes after %v, CPU %v", resp.StatusCode, len(b), time.Since(start).Round(time.Millisecond), cpuTime(t)-before)
 			if resp.StatusCode != 200 || len(b) != maxBody {

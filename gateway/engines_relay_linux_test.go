@@ -25,17 +25,7 @@ func TestEnginesLargeAnswer(t *testing.T) {
 	for _, engine := range bothEngines {
 		t.Run(engine, func(t *testing.T) {
 			addr, _ := engineGateway(t, target, engine, gateway.Ingress{}, nil)
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			c.SetDeadline(time.Now().Add(5 * time.Second))
-			io.WriteString(c, "GET / HTTP/1.1\r\nHost: billing.example.com\r\n\r\n")
-			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp := sendRaw(t, addr, "GET / HTTP/1.1\r\nHost: billing.example.com\r\n\r\n")
 			b, err := io.ReadAll(resp.Body)
 			if resp.StatusCode != 200 || len(b) != len(body) {
 				t.Errorf("got %d, %d of %d bytes (err %v)", resp.StatusCode, len(b), len(body), err)
@@ -96,17 +86,7 @@ func TestEnginesBadStatusInRelayedAnswer(t *testing.T) {
 		for _, engine := range bothEngines {
 			t.Run(status+"/"+engine, func(t *testing.T) {
 				addr, _ := engineGateway(t, target, engine, gateway.Ingress{}, nil)
-				c, err := net.Dial("tcp", addr)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				io.WriteString(c, "GET / HTTP/1.1\r\nHost: billing.example.com\r\n\r\n")
-				resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-				if err != nil {
-					t.Fatal(err)
-				}
+				resp := sendRaw(t, addr, "GET / HTTP/1.1\r\nHost: billing.example.com\r\n\r\n")
 				b, _ := io.ReadAll(resp.Body)
 				if resp.StatusCode != http.StatusBadGateway {
 					t.Errorf("got %d %q, want 502", resp.StatusCode, b)

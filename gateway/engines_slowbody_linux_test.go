@@ -1,10 +1,8 @@
 package gateway_test
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -27,17 +25,7 @@ func TestEnginesSlowBodyAfterHead(t *testing.T) {
 				io.WriteString(w, "world")
 			}))
 			addr, _ := engineGateway(t, target, engine, gateway.Ingress{}, func(c *gateway.Config) { c.UpstreamTimeout = 500 * time.Millisecond })
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			c.SetDeadline(time.Now().Add(5 * time.Second))
-			io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: billing.example.com\r\n\r\n")
-			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp := sendRaw(t, addr, "GET /slow HTTP/1.1\r\nHost: billing.example.com\r\n\r\n")
 			b, _ := io.ReadAll(resp.Body)
 			got := fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(b)))
 			if got != "200 helloworld" {

@@ -268,17 +268,7 @@ func TestDotSegments(t *testing.T) {
 		{"/public/..%5cadmin", 400},
 		{"/public/a;b/x", 200},
 	} {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.SetDeadline(time.Now().Add(5 * time.Second))
-		io.WriteString(c, "GET "+tt.path+" HTTP/1.1\r\nHost: billing.example.com\r\n\r\n")
-		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-		c.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", tt.path, err)
-		}
+		resp := sendRaw(t, addr, "GET "+tt.path+" HTTP/1.1\r\nHost: billing.example.com\r\n\r\n")
 		if resp.StatusCode != tt.status {
 			t.Errorf("%s: %d, want %d", tt.path, resp.StatusCode, tt.status)
 		}
