@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -238,8 +237,6 @@ func (c *handedConn) Close() error {
 	c.once.Do(c.release)
 	return c.Conn.Close()
 }
-
-func joinNames(names []string) string { return strings.Join(names, ", ") }
 
 // targetIdleTimeout is how long an idle connection to a target is kept.
 func (g *Gateway) targetIdleTimeout() time.Duration {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -750,10 +751,6 @@ func writeLocalAnswer(b *bytes.Buffer, req *http.Request, lw *loopWriter, status
 	}
 }
 
-func bodyAllowed(status int) bool {
-	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
-}
-
 func writeStatusLine(b *bytes.Buffer, status int) {
 	b.WriteString("HTTP/1.1 ")
 	b.WriteString(strconv.Itoa(status))
@@ -1392,7 +1389,7 @@ func (g *Gateway) relayAnswer(caller net.Conn, target io.Reader, ex *loopExchang
 			for name := range resp.Trailer {
 				names = append(names, name)
 			}
-			head.WriteString("Trailer: " + joinNames(names) + "\r\n")
+			head.WriteString("Trailer: " + strings.Join(names, ", ") + "\r\n")
 		}
 	} else {
 		head.WriteString("Content-Length: " + strconv.FormatInt(resp.ContentLength, 10) + "\r\n")

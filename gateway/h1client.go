@@ -474,5 +474,10 @@ func checkAnswerStatus(code int) error {
 // bodylessAnswer reports whether an answer to method with status code has
 // no body whatever its headers say.
 func bodylessAnswer(method string, code int) bool {
-	return method == http.MethodHead || code < 200 || code == http.StatusNoContent || code == http.StatusNotModified
+	return method == http.MethodHead || !bodyAllowed(code)
+}
+
+// bodyAllowed reports whether an answer with status code may have a body.
+func bodyAllowed(code int) bool {
+	return code >= 200 && code != http.StatusNoContent && code != http.StatusNotModified
 }
